@@ -6,6 +6,8 @@ import datetime
 from django.db import models
 from django.db.models import Q
 
+from sheets.text import fold
+
 
 class AgencyQuerySet(models.QuerySet):
     def in_subtree(self, agency) -> AgencyQuerySet:
@@ -51,3 +53,13 @@ class StaffQuerySet(models.QuerySet):
         if user.agency_id is None:
             return self.none()
         return self.filter(agency__path__startswith=user.agency.path)
+
+    def search(self, text: str) -> StaffQuerySet:
+        """Name or code matches: every word of `text`, accents optional, in the folded name; or the code."""
+        words = fold(text).split()
+        if not words:
+            return self
+        by_name = Q()
+        for word in words:
+            by_name &= Q(name_folded__contains=word)
+        return self.filter(by_name | Q(code__icontains=text.strip()))

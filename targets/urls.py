@@ -3,3 +3,16 @@ from django.urls import path  # noqa: F401
 app_name = "targets"
 
 urlpatterns = []
+
+# --- Officer pages (issue 5): aggregate reports, the person page, training needs -------------
+from . import person_views, report_views  # noqa: E402
+
+urlpatterns += [
+    path("bao-cao/", report_views.report_list, name="report-list"),
+    path("bao-cao/nhap/", report_views.report_create, name="report-create"),
+    path("bao-cao/<int:pk>/sua/", report_views.report_update, name="report-update"),
+    path("bao-cao/<int:pk>/xoa/", report_views.report_delete, name="report-delete"),
+    path("can-bo/<int:pk>/", person_views.staff_detail, name="staff-detail"),
+    path("don-vi/<int:pk>/can-dao-tao/", person_views.training_needs, name="training-needs"),
+]
+# --- end of officer pages ---------------------------------------------------------------------

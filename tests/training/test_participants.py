@@ -1,0 +1,225 @@
+"""Putting people on a course, entering their results and taking them off, through the test client."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.models import ChangeRecord
+from tests.conftest import make_course, make_record, make_staff
+from training.models import FirstPass, TrainingRecord
+from training.passes import refresh_first_passes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(tree):
+    return make_course(code="KH-A", agency=tree.district_a, start_date=datetime.date(2020, 6, 1),
+                       end_date=datetime.date(2020, 6, 5))
+
+
+@pytest.fixture
+def people(tree):
+    return {
+        "duc": make_staff(code="A001", full_name="Nguyễn Văn Đức", agency=tree.commune_a1),
+        "dao": make_staff(code="A002", full_name="Trần Thị Đào", agency=tree.commune_a1),
+        "hai": make_staff(code="A003", full_name="Lê Văn Hải", agency=tree.commune_a2),
+        "left": make_staff(code="A004", full_name="Nguyễn Văn Cũ", agency=tree.commune_a1,
+                           left_on=datetime.date(2019, 1, 1)),
+        "other": make_staff(code="B001", full_name="Nguyễn Văn Đông", agency=tree.district_b),
+    }
+
+
+def _found(client, course, **params):
+    response = client.get(reverse("training:participant-add", args=[course.pk]), params)
+    assert response.status_code == 200
+    return [person.code for person in response.context["page"].object_list]
+
+
+def test_search_without_accents_finds_accented_names_in_the_subtree_only(client, district_officer, course, people):
+    client.force_login(district_officer)
+    assert _found(client, course, q="nguyen van") == ["A001"]
+    assert _found(client, course, q="NGUYỄN") == ["A001"]
+    assert _found(client, course, q="dao") == ["A002"]
+    assert _found(client, course, q="van nguyen") == ["A001"]
+
+
+def test_search_by_code_and_unit_and_including_those_who_left(client, district_officer, tree, course, people):
+    client.force_login(district_officer)
+    assert _found(client, course, q="a003") == ["A003"]
+    assert _found(client, course, unit=tree.commune_a1.pk) == ["A001", "A002"]
+    assert _found(client, course, unit=tree.commune_a1.pk, include_left="on") == ["A004", "A001", "A002"]
+
+
+def test_nothing_is_listed_before_a_search(client, district_officer, course, people):
+    client.force_login(district_officer)
+    response = client.get(reverse("training:participant-add", args=[course.pk]))
+    assert response.context["page"] is None
+
+
+def test_unit_outside_the_subtree_is_refused(client, district_officer, tree, course, people):
+    client.force_login(district_officer)
+    response = client.get(reverse("training:participant-add", args=[course.pk]), {"unit": tree.district_b.pk})
+    assert "unit" in response.context["form"].errors
+    assert response.context["page"] is None
+
+
+def test_officer_adds_people_found_by_accentless_search(client, district_officer, course, people):
+    client.force_login(district_officer)
+    response = client.post(reverse("training:participant-add", args=[course.pk]),
+                           {"q": "tran thi dao", "staff": [people["dao"].pk], "add_selected": ""})
+    assert response.status_code == 302
+    record = TrainingRecord.objects.get(course=course)
+    assert record.staff == people["dao"]
+    assert record.result == TrainingRecord.Result.PENDING and record.completed_on is None
+    change = ChangeRecord.objects.get(model="training.TrainingRecord", staff=people["dao"])
+    assert change.action == ChangeRecord.Action.CREATE and change.user == district_officer
+
+
+def test_officer_adds_a_whole_unit_at_once(client, district_officer, tree, course, people):
+    make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    response = client.post(reverse("training:participant-add", args=[course.pk]),
+                           {"unit": tree.district_a.pk, "add_all": ""})
+    assert response.status_code == 302
+    assert set(course.records.values_list("staff__code", flat=True)) == {"A001", "A002", "A003"}
+    assert ChangeRecord.objects.filter(model="training.TrainingRecord").count() == 2
+
+
+def test_ticked_people_outside_the_subtree_are_ignored(client, district_officer, course, people):
+    client.force_login(district_officer)
+    response = client.post(reverse("training:participant-add", args=[course.pk]),
+                           {"staff": [people["other"].pk], "add_selected": ""})
+    assert response.status_code == 302
+    assert not course.records.exists()
+
+
+def _results_post(course, rows):
+    data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": str(len(rows))}
+    for i, (record, result, completed_on) in enumerate(rows):
+        data.update({f"form-{i}-record": record.pk, f"form-{i}-result": result, f"form-{i}-completed_on": completed_on})
+    return reverse("training:participant-results", args=[course.pk]), data
+
+
+def test_results_form_prefills_the_course_end_date(client, district_officer, course, people):
+    make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    response = client.get(reverse("training:participant-results", args=[course.pk]))
+    assert 'value="05/06/2020"' in response.content.decode()
+
+
+def test_officer_sets_results_in_one_form_and_first_passes_follow(client, district_officer, course, people):
+    duc = make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    dao = make_record(staff=people["dao"], course=course, result=TrainingRecord.Result.PENDING)
+    hai = make_record(staff=people["hai"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    url, data = _results_post(course, [(duc, "passed", "05/06/2020"), (dao, "failed", "05/06/2020"),
+                                       (hai, "pending", "05/06/2020")])
+    response = client.post(url, data)
+    assert response.status_code == 302
+    duc.refresh_from_db()
+    dao.refresh_from_db()
+    hai.refresh_from_db()
+    assert (duc.result, duc.completed_on) == ("passed", datetime.date(2020, 6, 5))
+    assert dao.result == "failed"
+    assert hai.completed_on is None
+    assert list(FirstPass.objects.values_list("staff_id", "first_on")) == [(people["duc"].pk, datetime.date(2020, 6, 5))]
+    history = ChangeRecord.objects.filter(model="training.TrainingRecord", action="update")
+    assert {change.staff_id for change in history} == {people["duc"].pk, people["dao"].pk}
+    assert history.get(staff=people["duc"]).changes == {"result": ["pending", "passed"], "completed_on": [None, "2020-06-05"]}
+
+
+def test_passed_needs_a_completion_date(client, district_officer, course, people):
+    duc = make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    url, data = _results_post(course, [(duc, "passed", "")])
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["formset"].forms[0].errors["completed_on"]
+    duc.refresh_from_db()
+    assert duc.result == "pending"
+
+
+def test_a_record_of_another_course_cannot_be_slipped_into_the_form(client, district_officer, tree, course, people):
+    duc = make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    foreign = make_record(staff=people["dao"], course=make_course(agency=tree.district_a), result="pending")
+    client.force_login(district_officer)
+    url, data = _results_post(course, [(duc, "passed", "05/06/2020")])
+    data["form-0-record"] = foreign.pk
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["formset"].non_form_errors()
+    foreign.refresh_from_db()
+    assert foreign.result == "pending"
+
+
+def test_remove_asks_for_confirmation_then_removes_and_refreshes(client, district_officer, course, people):
+    record = make_record(staff=people["duc"], course=course, completed_on=datetime.date(2020, 6, 5))
+    refresh_first_passes(staff_ids=[people["duc"].pk])
+    assert FirstPass.objects.filter(staff=people["duc"]).exists()
+    client.force_login(district_officer)
+    url = reverse("training:participant-remove", args=[record.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Nguyễn Văn Đức" in response.content.decode()
+    assert TrainingRecord.objects.filter(pk=record.pk).exists()
+    response = client.post(url)
+    assert response.status_code == 302 and response.url == course.get_absolute_url()
+    assert not TrainingRecord.objects.filter(pk=record.pk).exists()
+    assert not FirstPass.objects.filter(staff=people["duc"]).exists()
+    change = ChangeRecord.objects.get(action=ChangeRecord.Action.DELETE, staff=people["duc"])
+    assert change.changes["result"] == [None, "passed"]
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+def test_remove_permissions(client, tree, course, people, outsider, leader, province_officer):
+    record = make_record(staff=people["duc"], course=course)
+    url = reverse("training:participant-remove", args=[record.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    client.force_login(leader)
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    client.force_login(province_officer)
+    assert client.get(url).status_code == 200
+    assert TrainingRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_officer_cannot_remove_another_districts_participant_from_own_course(client, district_officer, course, people):
+    record = make_record(staff=people["other"], course=course)
+    client.force_login(district_officer)
+    assert client.post(reverse("training:participant-remove", args=[record.pk])).status_code == 404
+    assert TrainingRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_leader_cannot_add_participants(client, leader, tree, course, people):
+    client.force_login(leader)
+    response = client.post(reverse("training:participant-add", args=[course.pk]), {"unit": tree.district_a.pk, "add_all": ""})
+    assert response.status_code == 403
+    assert not course.records.exists()
+
+
+def test_administrator_adds_anyone(client, national_admin, course, people):
+    client.force_login(national_admin)
+    client.post(reverse("training:participant-add", args=[course.pk]), {"q": "nguyen van", "add_all": ""})
+    assert set(course.records.values_list("staff__code", flat=True)) == {"A001", "B001"}
+
+
+def test_results_page_query_count_does_not_grow_with_participants(client, district_officer, tree, course):
+    client.force_login(district_officer)
+    url = reverse("training:participant-results", args=[course.pk])
+    for _ in range(4):
+        make_record(staff=make_staff(agency=tree.commune_a1), course=course, result="pending")
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    for _ in range(8):
+        make_record(staff=make_staff(agency=tree.commune_a2), course=course, result="pending")
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url)
+    assert len(response.context["rows"]) == 12
+    assert len(second) == len(first)

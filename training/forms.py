@@ -1,0 +1,112 @@
+"""Forms of the course catalogue and of a course's participants."""
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.forms import AgencyChoiceField, DayMonthYearInput, editable_agencies
+from agencies.models import Agency, User
+
+from .models import Course, CourseCategory, TrainingRecord
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: CourseCategory) -> str:
+        return obj.localized_name
+
+
+class CourseFilterForm(forms.Form):
+    """Search and filters of the catalogue; the year and organiser choices come from the visible courses."""
+
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("Code, name, place or trainer."))
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    category = CategoryChoiceField(label=_("Category"), queryset=CourseCategory.objects.all(), required=False,
+                                   empty_label=_("All categories"))
+    organiser = forms.ChoiceField(label=_("Organiser"), required=False)
+
+    def __init__(self, *args, years: list[int], organisers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *[(year, str(year)) for year in years]]
+        self.fields["organiser"].choices = [("", _("All organisers")), *[(name, name) for name in organisers]]
+
+
+class CourseForm(forms.ModelForm):
+    """A course, managed by one of the agencies the user may edit."""
+
+    category = CategoryChoiceField(label=_("Category"), queryset=CourseCategory.objects.all())
+    agency = AgencyChoiceField(label=_("Managing agency"), queryset=Agency.objects.none(),
+                               help_text=_("Its IT officers (and those above it) manage the course and its participants."))
+
+    class Meta:
+        model = Course
+        fields = ["code", "name", "category", "start_date", "end_date", "organiser", "hours", "place", "trainer", "agency"]
+        widgets = {"start_date": DayMonthYearInput(), "end_date": DayMonthYearInput()}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        # Administrators may keep province-wide courses with no managing agency; officers may not.
+        self.fields["agency"].required = not user.is_administrator
+        if not self.instance.pk and user.is_officer:
+            self.fields["agency"].initial = user.agency_id
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Save")))
+
+    def clean_code(self) -> str:
+        # Upper-cased here so that the uniqueness check sees the code as it will be stored.
+        return self.cleaned_data["code"].strip().upper()
+
+
+class ParticipantSearchForm(forms.Form):
+    """Finding people to put on a course, within the user's editable subtree."""
+
+    q = forms.CharField(label=_("Name or code"), required=False,
+                        help_text=_("Accents are optional: “tran thi” finds “Trần Thị”."))
+    unit = AgencyChoiceField(label=_("Unit"), queryset=Agency.objects.none(), required=False,
+                             empty_label=_("All my units"), help_text=_("Includes its subordinate units."))
+    include_left = forms.BooleanField(label=_("Include staff who have left"), required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+
+    @property
+    def has_criteria(self) -> bool:
+        return self.is_valid() and bool(self.cleaned_data["q"].strip() or self.cleaned_data["unit"])
+
+
+class ParticipantResultForm(forms.Form):
+    """One participant's row of the results formset."""
+
+    record = forms.IntegerField(widget=forms.HiddenInput)
+    result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices)
+    completed_on = forms.DateField(label=_("Completed on"), required=False, widget=DayMonthYearInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") == TrainingRecord.Result.PASSED and not data.get("completed_on"):
+            self.add_error("completed_on", _("A passed result needs its completion date."))
+        return data
+
+
+class BaseResultFormSet(forms.BaseFormSet):
+    def __init__(self, *args, records: dict[int, TrainingRecord], **kwargs):
+        self.records = records
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            record_id = form.cleaned_data.get("record")
+            # Hidden ids come back from the browser: only this page's records may be written.
+            if record_id not in self.records or record_id in seen:
+                raise forms.ValidationError(_("The list of participants changed meanwhile; please reload the page."))
+            seen.add(record_id)
+
+
+ResultFormSet = forms.formset_factory(ParticipantResultForm, formset=BaseResultFormSet, extra=0)
