@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from agencies.access import can_edit_agency_data, get_visible_agency, get_visible_staff
 from agencies.listing import paginate
 from agencies.models import ChangeRecord
-from training.models import TrainingRecord
+from training.models import Course, TrainingRecord
 
 from .models import Indicator
 from .person import current_programme, person_indicators
@@ -42,7 +42,7 @@ def staff_detail(request, pk):
         "records": records,
         "indicator_rows": [(row, _not_counted_url(staff.agency_id, row)) for row in rows],
         "history": history,
-        "history_rows": [(change, _describe_changes(change)) for change in history.object_list],
+        "history_rows": _describe_history(history.object_list, records),
         "can_edit": can_edit_agency_data(request.user, staff.agency),
     }
     return render(request, "targets/staff_detail.html", ctx)
@@ -79,19 +79,60 @@ def _reverse_or_none(name: str, *args) -> str | None:
         return None
 
 
-def _describe_changes(change: ChangeRecord) -> list[tuple[str, str, str]]:
-    """(field label, old, new) with choice labels and dd/mm/yyyy dates instead of stored values."""
-    try:
-        fields = {field.name: field for field in apps.get_model(change.model)._meta.get_fields()}
-    except (LookupError, ValueError):
-        fields = {}
+def _describe_history(
+    changes: list[ChangeRecord], records: list[TrainingRecord]
+) -> list[tuple[ChangeRecord, str, list[tuple[str, str, str]]]]:
+    """Each change with a readable object label and (field label, old, new) rows.
+
+    Stored values are raw (codes, ISO dates, primary keys): choices become their labels, dates
+    dd/mm/yyyy, and foreign keys the object's name, looked up in one query per related model.
+    """
+    fields_of = {change.model: _model_fields(change.model) for change in changes}
+    wanted: dict = {}
+    for change in changes:
+        for name, pair in (change.changes or {}).items():
+            field = fields_of[change.model].get(name)
+            if field is not None and field.many_to_one:
+                wanted.setdefault(field.related_model, set()).update(v for v in _pair(pair) if v is not None)
+    names = {
+        model: {str(pk): str(obj) for pk, obj in model._base_manager.in_bulk(list(pks)).items()}
+        for model, pks in wanted.items()
+    }
+    courses = {str(record.pk): str(record.course) for record in records}
     rows = []
-    for name, pair in (change.changes or {}).items():
-        old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
-        field = fields.get(name)
-        label = str(getattr(field, "verbose_name", name))
-        rows.append((label, _display(field, old), _display(field, new)))
+    for change in changes:
+        described = []
+        for name, pair in (change.changes or {}).items():
+            field = fields_of[change.model].get(name)
+            lookup = names.get(field.related_model, {}) if field is not None and field.many_to_one else {}
+            old, new = _pair(pair)
+            described.append((str(getattr(field, "verbose_name", name)),
+                              lookup.get(str(old)) or _display(field, old), lookup.get(str(new)) or _display(field, new)))
+        rows.append((change, _object_label(change, courses, names), described))
     return rows
+
+
+def _object_label(change: ChangeRecord, courses: dict[str, str], names: dict) -> str:
+    # A training record's own text is ids ("12 @ 5: passed"): name its course instead, from the
+    # person's records, or from the change itself once the record is gone.
+    if change.model != TrainingRecord._meta.label:
+        return change.object_repr
+    course = courses.get(change.object_id)
+    if course is None:
+        course_id = _pair((change.changes or {}).get("course"))[1]
+        course = names.get(Course, {}).get(str(course_id), "")
+    return f"{TrainingRecord._meta.verbose_name}: {course}" if course else str(TrainingRecord._meta.verbose_name)
+
+
+def _model_fields(label: str) -> dict:
+    try:
+        return {field.name: field for field in apps.get_model(label)._meta.get_fields()}
+    except (LookupError, ValueError):
+        return {}
+
+
+def _pair(pair) -> tuple:
+    return tuple(pair) if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
 
 
 def _display(field, value) -> str:
