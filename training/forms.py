@@ -81,8 +81,10 @@ class ParticipantResultForm(forms.Form):
     """One participant's row of the results formset."""
 
     record = forms.IntegerField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices)
-    completed_on = forms.DateField(label=_("Completed on"), required=False, widget=DayMonthYearInput())
+    result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices,
+                               widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    completed_on = forms.DateField(label=_("Completed on"), required=False,
+                                   widget=DayMonthYearInput(attrs={"class": "form-control form-control-sm"}))
 
     def clean(self):
         data = super().clean()

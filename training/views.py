@@ -50,11 +50,10 @@ def course_list(request):
         years=sorted({day.year for day in visible.dates("start_date", "year")}, reverse=True),
         organisers=list(visible.exclude(organiser="").order_by("organiser").values_list("organiser", flat=True).distinct()),
     )
-    scope = _records_in_scope(user)
-    qs = visible.select_related("category", "agency").annotate(
-        participants=Count("records", filter=scope),
-        passed=Count("records", filter=scope & Q(records__result=TrainingRecord.Result.PASSED)),
-    )
+    qs = visible.select_related("category", "agency")
+    if request.GET.get("sort", "").removeprefix("-") == "participants":
+        # Sorting by the count needs it for every course; otherwise only the page's courses are counted.
+        qs = qs.annotate(participants=Count("records", filter=_records_in_scope(user)))
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -68,9 +67,12 @@ def course_list(request):
         if data["organiser"]:
             qs = qs.filter(organiser=data["organiser"])
     qs, sort = sort_queryset(qs, request.GET.get("sort"), COURSE_SORTS, "-start")
+    page = paginate(request, qs)
+    counts = _participant_counts(user, [course.pk for course in page.object_list])
     ctx = {
         "form": form,
-        "page": paginate(request, qs),
+        "page": page,
+        "rows": [(course, *counts.get(course.pk, (0, 0))) for course in page.object_list],
         "sort": sort,
         "can_add": user.is_administrator or user.is_officer,
     }
@@ -217,6 +219,18 @@ def _get_editable_course(user: User, pk) -> Course:
     if not services.can_edit_course(user, course):
         raise PermissionDenied
     return course
+
+
+def _participant_counts(user: User, course_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{course id: (participants, passed)} among the people the user can see, in one grouped query."""
+    rows = (
+        TrainingRecord.objects.filter(course_id__in=course_ids)
+        .filter(_records_in_scope(user, prefix=""))
+        .order_by()
+        .values("course_id")
+        .annotate(total=Count("id"), passed=Count("id", filter=Q(result=TrainingRecord.Result.PASSED)))
+    )
+    return {row["course_id"]: (row["total"], row["passed"]) for row in rows}
 
 
 def _records_in_scope(user: User, prefix: str = "records__") -> Q:
