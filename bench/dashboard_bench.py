@@ -278,6 +278,11 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
             connection.close()
             figures[f"floor: {shape}"] = float("nan")
             print(f"[{label}] {shape}: {error.__class__.__name__}", flush=True)
+    import targets.attainment as engine
+
+    engine.USE_FIRST_PASS = False
+    figures["engine: attainment(), EXISTS on records"] = timed(lambda: attainment(as_of=AS_OF), repeat)
+    engine.USE_FIRST_PASS = True
     figures["engine: attainment()"] = timed(lambda: attainment(as_of=AS_OF), repeat)
     figures["engine: attainment(trend)"] = timed(lambda: attainment(as_of=AS_OF, trend=True), repeat)
 

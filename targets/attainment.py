@@ -38,6 +38,13 @@ PROJECTION_YEAR = 2025
 
 ONE_DECIMAL = Decimal("0.1")
 
+# "Trained by D" is read from FirstPass with one LEFT JOIN per category (unique per staff, cutoff and
+# category), so that every date of the trend is a plain date comparison in one scan. Measured by
+# bench/dashboard_bench.py at 300,000 staff and 3,000,000 records, EXISTS on the records was 4× slower
+# and a FirstPass lookup per person (correlated subquery grouped by year) 2× slower. The records shape
+# stays as the fallback for a programme whose start has no PassCutoff yet.
+USE_FIRST_PASS = True
+
 MET = "met"
 ON_TRACK = "on_track"
 AT_RISK = "at_risk"
@@ -437,7 +444,7 @@ def _staff_counts(
     """One query: for each agency, each measure counted on each date. {agency_id: {(measure, date): n}}."""
     if not measures:
         return {}
-    use_first_pass = cutoff_id is not None
+    use_first_pass = cutoff_id is not None and USE_FIRST_PASS
     qs = Staff.objects.civil_servants()
     if within is not None:
         qs = qs.filter(agency__path__startswith=within.path)

@@ -51,7 +51,11 @@ class AttainmentChooserForm(forms.Form):
 
     def chosen(self) -> tuple[datetime.date, int | None]:
         """The date (today when empty) and the target year (None: the default of indicators.md)."""
-        data = self.cleaned_data if self.is_valid() else {}
+        if not self.is_bound:
+            return timezone.localdate(), None
+        # is_valid() keeps the good fields in cleaned_data: a bad one falls back alone to its default.
+        self.is_valid()
+        data = self.cleaned_data
         return data.get("as_of") or timezone.localdate(), data.get("target_year")
 
 
