@@ -1,21 +1,52 @@
-"""Shared pages: the home page and the error pages."""
+"""Shared pages: the province overview (home), the attainment API and the error pages."""
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
 
-from agencies.models import Agency, Staff
-from targets.models import Indicator, Programme
+from targets import dashboards
+from targets.attainment import NoProgramme, attainment
+from targets.filters import BadParameter, parse_iso_date, parse_target_year
+from targets.xlsx import xlsx_response
 
 
 @login_required
 def home(request):
-    programme = Programme.objects.filter(is_current=True).first()
-    ctx = {
-        "programme": programme,
-        "indicators": list(Indicator.objects.filter(programme=programme).order_by("order")) if programme else [],
-        "agency_count": Agency.objects.visible_to(request.user).count(),
-        "staff_count": Staff.objects.visible_to(request.user).filter(left_on__isnull=True).count(),
-    }
+    """The province overview: every indicator against its targets, by level, with rankings."""
+    try:
+        ctx = dashboards.overview_context(request)
+    except NoProgramme:
+        return render(request, "portal/home.html", {"programme": None})
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(f"tong-quan-{ctx['as_of'].isoformat()}.xlsx", dashboards.overview_tables(ctx))
     return render(request, "portal/home.html", ctx)
+
+
+@require_GET
+def api_attainment(request):
+    """GET /api/attainment.json: the document of interfaces.md for leaders and administrators.
+
+    Scripts get JSON whatever happens: 401 when not signed in (no redirect to an HTML login page),
+    403 for officers, 400 for a parameter that cannot be read.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return JsonResponse({"error": "Sign in first: this document is for leaders and administrators."}, status=401)
+    if not user.sees_everything:
+        return JsonResponse({"error": "Only leaders and administrators may read the province-wide document."},
+                            status=403)
+    try:
+        as_of = parse_iso_date(request.GET["as_of"]) if request.GET.get("as_of") else None
+        target_year = parse_target_year(request.GET.get("target_year"))
+    except BadParameter as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    as_of = as_of or timezone.localdate()
+    try:
+        result = attainment(as_of=as_of, target_year=target_year)
+    except NoProgramme:
+        return JsonResponse({"error": "No programme is marked current."}, status=404)
+    return JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
 def bad_request(request, exception=None):

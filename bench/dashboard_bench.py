@@ -1,0 +1,339 @@
+"""Dashboard benchmark: a synthetic province on PostgreSQL, timed at two sizes in one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres /work/venv/bin/python bench/dashboard_bench.py
+
+For each size (30,000 staff / 300,000 records, then 300,000 / 3,000,000) it (re)creates its own
+database (portal_bench_small, portal_bench_large), migrates, fills it with COPY, then reports:
+
+- the floor: the bare SQL aggregate of one indicator (staff-prov-district) over all agencies, in
+  the shapes the issue discusses (EXISTS on records as a semi-join, FILTER (WHERE EXISTS ...) and
+  the FirstPass join), the best of which is the floor;
+- the engine: `attainment()` with and without the yearly trend;
+- the pages: the province overview and a district page rendered through the test client.
+
+Each figure is the median of a few runs after one warm-up. Options: --sizes small,large (default
+both), --keep (reuse a filled database when its staff count matches), --repeat N.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = {"small": (30_000, 300_000), "large": (300_000, 3_000_000)}
+AS_OF = datetime.date(2020, 12, 31)
+CATEGORY_CODES = ["basic", "egov", "security", "open-source", "leadership"]
+
+
+def database_url(base: str, name: str) -> str:
+    parsed = urlparse(base)
+    return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+def recreate_database(base_url: str, name: str) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(database_url(base_url, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+
+
+# --- filling ----------------------------------------------------------------------------------
+
+def build_tree():
+    """A province shaped like Đắk Nông: 20 departments with units, 8 districts with offices, schools and
+    communes (each with schools). 742 agencies whatever the staff count."""
+    from agencies.models import Agency, Level, rebuild_agency_paths
+
+    province = Agency(code="UBND-T", name="UBND tỉnh Đắk Nông", level=Level.PROVINCE, kind=Agency.Kind.PROVINCE_COMMITTEE)
+    province.save()
+    Agency.objects.bulk_create([
+        Agency(code=f"S{d:02d}", name=f"Sở {d:02d}", level=Level.PROVINCE, kind=Agency.Kind.DEPARTMENT, parent=province)
+        for d in range(1, 21)
+    ] + [
+        Agency(code=f"H{h}", name=f"UBND huyện {h}", level=Level.DISTRICT, kind=Agency.Kind.DISTRICT_COMMITTEE,
+               parent=province)
+        for h in range(1, 9)
+    ])
+    departments = list(Agency.objects.filter(kind=Agency.Kind.DEPARTMENT))
+    districts = list(Agency.objects.filter(kind=Agency.Kind.DISTRICT_COMMITTEE))
+    children = []
+    for dept in departments:
+        children += [Agency(code=f"{dept.code}-U{u}", name=f"Chi cục {u} {dept.name}", level=Level.PROVINCE,
+                            kind=Agency.Kind.UNIT, parent=dept) for u in range(1, 7)]
+    for district in districts:
+        children += [Agency(code=f"{district.code}-P{p}", name=f"Phòng {p} {district.name}", level=Level.DISTRICT,
+                            kind=Agency.Kind.UNIT, parent=district) for p in range(1, 13)]
+        children += [Agency(code=f"{district.code}-T{s}", name=f"Trường THCS {s} {district.name}", level=Level.DISTRICT,
+                            kind=Agency.Kind.SCHOOL, parent=district) for s in range(1, 19)]
+        children += [Agency(code=f"{district.code}-X{x}", name=f"UBND xã {x} {district.name}", level=Level.COMMUNE,
+                            kind=Agency.Kind.COMMUNE_COMMITTEE, parent=district) for x in range(1, 13)]
+    Agency.objects.bulk_create(children, batch_size=1000)
+    communes = list(Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE))
+    Agency.objects.bulk_create([
+        Agency(code=f"{c.code}-T{s}", name=f"Trường tiểu học {s} {c.name}", level=Level.COMMUNE,
+               kind=Agency.Kind.SCHOOL, parent=c)
+        for c in communes for s in range(1, 3)
+    ], batch_size=1000)
+    rebuild_agency_paths()
+    return list(Agency.objects.values_list("pk", "level"))
+
+
+def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def fill(staff_count: int, record_count: int) -> None:
+    from django.db import connection
+
+    from targets.models import AggregateReport, Indicator
+    from training.models import CourseCategory
+
+    rng = random.Random(1965)
+    agencies = build_tree()
+    now = "2024-01-01 00:00:00+00"
+    categories = {c.code: c.pk for c in CourseCategory.objects.all()}
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        # Courses: 40 a year per category, 2015..2024 (some before the programme start).
+        courses = []
+        n = 0
+        for year in range(2015, 2025):
+            for code in CATEGORY_CODES:
+                for _ in range(40):
+                    n += 1
+                    start = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange(360))
+                    courses.append((f"K{n}", f"Khóa {n}", categories[code], start, start + datetime.timedelta(days=4),
+                                    "", "", "", now, now))
+        copy_rows(raw, "training_course", ["code", "name", "category_id", "start_date", "end_date", "organiser", "place",
+                                           "trainer", "created_at", "updated_at"], courses)
+        cur.execute("SELECT id, end_date FROM training_course ORDER BY id")
+        course_rows = cur.fetchall()
+
+        def staff_rows():
+            for i in range(staff_count):
+                agency_id, _level = agencies[rng.randrange(len(agencies))]
+                category = rng.choices(["CB", "CC", "VC", "HD"], weights=[10, 30, 50, 10])[0]
+                it = rng.random() < 0.03
+                qualification = rng.choice(["university", "college", "master"]) if it else "none"
+                joined = None if rng.random() < 0.7 else datetime.date(2005, 1, 1) + datetime.timedelta(days=rng.randrange(7000))
+                left = None if rng.random() < 0.9 else datetime.date(2017, 1, 1) + datetime.timedelta(days=rng.randrange(3000))
+                if joined and left and left < joined:
+                    left = None
+                yield (f"CB{i:07d}", f"Nguyễn Văn {i}", f"nguyen van {i}", agency_id, category, 1980, "male", "",
+                       str(rng.random() < 0.08).lower(), str(rng.random() < 0.01).lower(), str(it).lower(),
+                       qualification, joined, left, now, now)
+
+        copy_rows(raw, "agencies_staff", ["code", "full_name", "name_folded", "agency_id", "category", "birth_year",
+                                          "gender", "position", "is_leader", "is_cio", "is_it_staff", "it_qualification",
+                                          "joined_on", "left_on", "created_at", "updated_at"], staff_rows())
+        cur.execute("SELECT min(id), max(id) FROM agencies_staff")
+        first_staff, last_staff = cur.fetchone()
+        per_staff = record_count // staff_count
+
+        def record_rows():
+            for staff_id in range(first_staff, last_staff + 1):
+                for course_id, end in rng.sample(course_rows, per_staff):
+                    result = rng.choices(["passed", "failed", "absent", "pending"], weights=[80, 8, 8, 4])[0]
+                    yield (staff_id, course_id, result, end if result == "passed" else None, now, now)
+
+        copy_rows(raw, "training_trainingrecord", ["staff_id", "course_id", "result", "completed_on", "created_at",
+                                                   "updated_at"], record_rows())
+        # FirstPass as training.passes.refresh_first_passes() writes it, in one statement.
+        cur.execute("""
+            INSERT INTO training_firstpass (cutoff_id, staff_id, category_id, first_on)
+            SELECT pc.id, r.staff_id, c.category_id, min(r.completed_on)
+            FROM training_trainingrecord r JOIN training_course c ON c.id = r.course_id
+            JOIN training_passcutoff pc ON r.completed_on >= pc.counted_from
+            WHERE r.result = 'passed'
+            GROUP BY pc.id, r.staff_id, c.category_id
+        """)
+    reported = list(Indicator.objects.filter(source="reports"))
+    districts = [pk for pk, level in agencies if level == "district"][:8]
+    AggregateReport.objects.bulk_create([
+        AggregateReport(indicator=indicator, agency_id=agency_id, year=year, numerator=rng.randrange(50, 100),
+                        denominator=100)
+        for indicator in reported for agency_id in districts for year in range(2017, 2021)
+    ])
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+# --- timing -----------------------------------------------------------------------------------
+
+def timed(fn, repeat: int) -> float:
+    fn()  # warm-up: plans, caches
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+FLOOR_SHAPES = {
+    "EXISTS semi-join on records": """
+        SELECT s.agency_id, count(*) FROM agencies_staff s JOIN agencies_agency a ON a.id = s.agency_id
+        WHERE s.category IN ('CB','CC','VC') AND a.level IN ('province','district')
+          AND (s.joined_on IS NULL OR s.joined_on <= %(d)s) AND (s.left_on IS NULL OR s.left_on > %(d)s)
+          AND EXISTS (SELECT 1 FROM training_trainingrecord r WHERE r.staff_id = s.id AND r.result = 'passed'
+                      AND r.completed_on BETWEEN %(start)s AND %(d)s)
+        GROUP BY s.agency_id""",
+    "count(*) FILTER (WHERE EXISTS records)": """
+        SELECT s.agency_id, count(*), count(*) FILTER (WHERE EXISTS (
+            SELECT 1 FROM training_trainingrecord r WHERE r.staff_id = s.id AND r.result = 'passed'
+            AND r.completed_on BETWEEN %(start)s AND %(d)s))
+        FROM agencies_staff s JOIN agencies_agency a ON a.id = s.agency_id
+        WHERE s.category IN ('CB','CC','VC') AND a.level IN ('province','district')
+          AND (s.joined_on IS NULL OR s.joined_on <= %(d)s) AND (s.left_on IS NULL OR s.left_on > %(d)s)
+        GROUP BY s.agency_id""",
+    "FirstPass semi-join": """
+        SELECT s.agency_id, count(*) FROM agencies_staff s JOIN agencies_agency a ON a.id = s.agency_id
+        WHERE s.category IN ('CB','CC','VC') AND a.level IN ('province','district')
+          AND (s.joined_on IS NULL OR s.joined_on <= %(d)s) AND (s.left_on IS NULL OR s.left_on > %(d)s)
+          AND EXISTS (SELECT 1 FROM training_firstpass f WHERE f.staff_id = s.id AND f.cutoff_id = %(cutoff)s
+                      AND f.first_on <= %(d)s)
+        GROUP BY s.agency_id""",
+}
+
+
+def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = True) -> dict:
+    staff_count, record_count = SIZES[label]
+    name = f"portal_bench_{label}"
+    url = database_url(base_url, name)
+    from django.conf import settings
+    from django.db import connections
+
+    settings.DATABASES["default"].update({"NAME": name})
+    connections["default"].close()
+    connections["default"].settings_dict["NAME"] = name
+
+    from django.core.management import call_command
+
+    from agencies.models import Staff
+
+    reuse = False
+    if keep:
+        try:
+            reuse = Staff.objects.count() == staff_count
+        except Exception:
+            connections["default"].close()
+            reuse = False
+    if not reuse:
+        connections["default"].close()
+        recreate_database(url, name)
+        connections["default"].close()
+        call_command("migrate", verbosity=0)
+        start = time.perf_counter()
+        fill(staff_count, record_count)
+        print(f"[{label}] filled {staff_count:,} staff and {record_count:,} records in {time.perf_counter() - start:.0f} s",
+              flush=True)
+
+    from django.db import connection
+    from django.test import Client
+
+    from agencies.models import Agency, User
+    from targets.attainment import attainment, current_programme
+    from training.models import PassCutoff
+
+    programme = current_programme()
+    params = {"d": AS_OF, "start": programme.start_date,
+              "cutoff": PassCutoff.objects.get(counted_from=programme.start_date).pk}
+    figures = {}
+    for shape, sql in FLOOR_SHAPES.items():
+        def run(sql=sql):
+            with connection.cursor() as cur:
+                cur.execute("SET statement_timeout = '60s'")
+                cur.execute(sql, params)
+                cur.fetchall()
+        try:
+            figures[f"floor: {shape}"] = timed(run, repeat)
+        except Exception as error:  # the slow shapes may pass the timeout at scale
+            connection.close()
+            figures[f"floor: {shape}"] = float("nan")
+            print(f"[{label}] {shape}: {error.__class__.__name__}", flush=True)
+    import targets.attainment as engine
+
+    engine.USE_FIRST_PASS = False
+    figures["engine: attainment(), EXISTS on records"] = timed(lambda: attainment(as_of=AS_OF), repeat)
+    engine.USE_FIRST_PASS = True
+    figures["engine: attainment()"] = timed(lambda: attainment(as_of=AS_OF), repeat)
+    figures["engine: attainment(trend)"] = timed(lambda: attainment(as_of=AS_OF, trend=True), repeat)
+
+    if not pages:
+        connections["default"].close()
+        return figures
+    leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"role": User.Role.LEADER})
+    client = Client()
+    client.force_login(leader)
+    district = Agency.objects.filter(kind=Agency.Kind.DISTRICT_COMMITTEE).order_by("path").first()
+    query = f"?as_of={AS_OF.isoformat()}"
+
+    def page(url):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    from django.urls import reverse
+
+    figures["page: province overview"] = timed(lambda: page(reverse("home") + query), repeat)
+    figures["page: district"] = timed(lambda: page(reverse("targets:agency", args=[district.pk]) + query), repeat)
+    connections["default"].close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--no-pages", action="store_true", help="time the SQL and the engine only")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not base.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at PostgreSQL.")
+    labels = [s for s in args.sizes.split(",") if s]
+    setup_django(database_url(base, f"portal_bench_{labels[0]}"))
+    results = {label: run_size(label, base, args.repeat, args.keep, not args.no_pages) for label in labels}
+
+    names = list(next(iter(results.values())))
+    header = f"{'seconds (median of ' + str(args.repeat) + ')':<44}" + "".join(
+        f"{label + ' ' + format(SIZES[label][0], ',') + '/' + format(SIZES[label][1], ',') :>28}" for label in labels)
+    print(header)
+    for name in names:
+        print(f"{name:<44}" + "".join(f"{results[label][name]:>28.3f}" for label in labels))
+    for label in labels:
+        if args.no_pages:
+            break
+        floor = min(v for k, v in results[label].items() if k.startswith("floor") and v == v)
+        ratios = ", ".join(f"{k.split(': ')[1]} {results[label][k] / floor:.1f}×" for k in names if k.startswith("page"))
+        print(f"[{label}] floor {floor:.3f} s; pages: {ratios}")
+
+
+if __name__ == "__main__":
+    main()

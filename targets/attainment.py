@@ -1,0 +1,700 @@
+"""How far the province is from its programme's targets, and where (indicators.md).
+
+Two halves:
+
+1. Pure code, no ORM: the fraction, the rounding (half-up, one decimal), the comparison with a
+   target on the exact fraction, the target year, the scorecard status, the gap and the projection.
+2. Selectors that compute every indicator of the current programme for a date and a target year
+   with a fixed number of SQL queries, whatever the number of agencies, staff and records: counts
+   are grouped by agency in the database and rolled up to the ancestors in Python using the
+   materialised paths.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
+
+from agencies.models import Agency, Level, Staff
+from training.models import FirstPass, PassCutoff, TrainingRecord
+
+from .models import AggregateReport, Indicator, Programme, Target
+
+# ---------------------------------------------------------------------------------------------
+# Pure half
+# ---------------------------------------------------------------------------------------------
+
+LEVEL_ORDER = [Level.PROVINCE.value, Level.DISTRICT.value, Level.COMMUNE.value]
+FIRST_TREND_YEAR = 2017
+# The Decision's two checkpoints; dates after the first one are measured against the second.
+FIRST_CHECKPOINT = datetime.date(2020, 12, 31)
+DEFAULT_TARGET_YEARS = (2020, 2025)
+PROJECTION_YEAR = 2025
+
+ONE_DECIMAL = Decimal("0.1")
+
+# "Trained by D" is read from FirstPass with one LEFT JOIN per category (unique per staff, cutoff and
+# category), so that every date of the trend is a plain date comparison in one scan. Measured by
+# bench/dashboard_bench.py at 300,000 staff and 3,000,000 records, EXISTS on the records was 4× slower
+# and a FirstPass lookup per person (correlated subquery grouped by year) 2× slower. The records shape
+# stays as the fallback for a programme whose start has no PassCutoff yet.
+USE_FIRST_PASS = True
+
+MET = "met"
+ON_TRACK = "on_track"
+AT_RISK = "at_risk"
+BEHIND = "behind"
+STATUSES = (MET, ON_TRACK, AT_RISK, BEHIND)
+
+# Scorecard bands, as a share of the target reached (not of 100 %). A unit within a tenth of its
+# target closes the gap with one ordinary training round (a class is ~30 people for a unit of a few
+# hundred), so it is "on track"; below seven tenths it needs more than a year at the pace the
+# province kept in 2017-2020, so it is "behind"; in between it is "at risk".
+ON_TRACK_SHARE = Fraction(9, 10)
+AT_RISK_SHARE = Fraction(7, 10)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target percent for one year, with its comparator (">" for "trên", ">=" for "đạt")."""
+
+    year: int
+    op: str
+    percent: Decimal
+
+    def as_json(self) -> dict:
+        return {"op": self.op, "percent": json_number(self.percent)}
+
+
+def json_number(value: Decimal) -> int | float:
+    """Targets are whole percents in practice; keep 90 as 90 and 62.5 as 62.5."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def percent_of(numerator: int, denominator: int) -> Decimal | None:
+    """100 × numerator / denominator rounded half-up to one decimal; None when there is no denominator."""
+    if not denominator:
+        return None
+    return (Decimal(100 * numerator) / Decimal(denominator)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def is_met(numerator: int, denominator: int, target: TargetSpec | None) -> bool | None:
+    """Decided on the exact fraction, never the rounded percent: 899/1000 is 89.9 but 8999/10000 is 90.0
+    and neither is "> 90". None when the target or the denominator is missing."""
+    if target is None or not denominator:
+        return None
+    left = Fraction(numerator * 100)
+    right = Fraction(target.percent) * denominator
+    if target.op == Target.Op.GT:
+        return left > right
+    return left >= right
+
+
+def default_target_year(day: datetime.date) -> int:
+    return DEFAULT_TARGET_YEARS[0] if day <= FIRST_CHECKPOINT else DEFAULT_TARGET_YEARS[1]
+
+
+def target_for_year(targets: Iterable[TargetSpec], year: int) -> TargetSpec | None:
+    """The target set for `year`, else the latest earlier one (the 2020 level is to be maintained)."""
+    earlier = [t for t in targets if t.year <= year]
+    return max(earlier, key=lambda t: t.year) if earlier else None
+
+
+def gap_to_target(numerator: int, denominator: int, target: TargetSpec | None) -> int | None:
+    """How many more people (or agencies) must be counted to meet the target; 0 when met.
+
+    Capped at the uncounted remainder: "> 100 %" can never be met, and asking for more people than
+    there are would mislead.
+    """
+    if target is None or not denominator:
+        return None
+    needed = Fraction(target.percent) * denominator / 100
+    if target.op == Target.Op.GT:
+        least = int(needed) + 1 if needed == int(needed) else -(-needed.numerator // needed.denominator)
+    else:
+        least = -(-needed.numerator // needed.denominator)
+    return max(0, min(least, denominator) - numerator)
+
+
+def status_of(numerator: int, denominator: int, target: TargetSpec | None) -> str | None:
+    """met / on track / at risk / behind, for the scorecard; None without a target or data."""
+    met = is_met(numerator, denominator, target)
+    if met is None:
+        return None
+    if met:
+        return MET
+    if target.percent == 0:
+        return MET
+    share = Fraction(numerator * 100, denominator) / Fraction(target.percent)
+    if share >= ON_TRACK_SHARE:
+        return ON_TRACK
+    if share >= AT_RISK_SHARE:
+        return AT_RISK
+    return BEHIND
+
+
+def projected_percent(points: Sequence[TrendPoint], until: datetime.date) -> Decimal | None:
+    """Where the average pace since the first trend point leads by `until`, capped to 0..100.
+
+    The average over the whole trend rather than the last months: a year's training comes in a few
+    courses, so the pace between two close dates is mostly noise.
+    """
+    known = [p for p in points if p.percent is not None]
+    if len(known) < 2:
+        return None
+    first, last = known[0], known[-1]
+    days = (last.on - first.on).days
+    if days <= 0:
+        return None
+    per_day = Fraction(last.percent - first.percent) / days
+    value = Fraction(last.percent) + per_day * max(0, (until - last.on).days)
+    value = min(Fraction(100), max(Fraction(0), value))
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class AttainmentRow:
+    """One figure of one indicator: for the province, a level, or an agency's subtree."""
+
+    scope: str  # "province", "level" or "agency"
+    level: str | None
+    agency_id: int | None
+    agency_code: str | None
+    agency_name: str
+    numerator: int
+    denominator: int
+    percent: Decimal | None
+    met: bool | None
+    status: str | None
+    gap: int | None
+    agency_path: str = ""
+    agency_kind: str = ""
+    parent_id: int | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "scope": self.scope,
+            "agency": self.agency_code,
+            "level": self.level,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "percent": float(self.percent) if self.percent is not None else None,
+            "met": self.met,
+        }
+
+
+def make_row(*, scope: str, numerator: int, denominator: int, target: TargetSpec | None, level: str | None = None,
+             agency: AgencyNode | None = None, name: str = "") -> AttainmentRow:
+    return AttainmentRow(
+        scope=scope,
+        level=level if agency is None else agency.level,
+        agency_id=agency.id if agency else None,
+        agency_code=agency.code if agency else None,
+        agency_name=agency.name if agency else name,
+        numerator=numerator,
+        denominator=denominator,
+        percent=percent_of(numerator, denominator),
+        met=is_met(numerator, denominator, target),
+        status=status_of(numerator, denominator, target),
+        gap=gap_to_target(numerator, denominator, target),
+        agency_path=agency.path if agency else "",
+        agency_kind=agency.kind if agency else "",
+        parent_id=agency.parent_id if agency else None,
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    on: datetime.date
+    numerator: int
+    denominator: int
+    percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class AgencyNode:
+    """The fields of an agency the computation needs, read once per call."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    kind: str
+    path: str
+    parent_id: int | None
+    depth: int
+
+    @property
+    def is_key(self) -> bool:
+        return self.kind in Agency.KEY_KINDS
+
+    @property
+    def lineage_ids(self) -> list[int]:
+        """Ancestors and self, root first: the path segments are the zero-padded primary keys."""
+        return [int(segment) for segment in self.path.split("/") if segment]
+
+
+@dataclass(frozen=True)
+class IndicatorAttainment:
+    """Every figure of one indicator on one date."""
+
+    code: str
+    name: str
+    source: str
+    target: TargetSpec | None
+    targets: tuple[TargetSpec, ...]
+    province: AttainmentRow | None
+    levels: tuple[AttainmentRow, ...]
+    agencies: tuple[AttainmentRow, ...]
+    trend: tuple[TrendPoint, ...] = ()
+    projection: Decimal | None = None
+
+    @property
+    def rows(self) -> list[AttainmentRow]:
+        return ([self.province] if self.province else []) + list(self.levels) + list(self.agencies)
+
+    @property
+    def counts_agencies(self) -> bool:
+        return self.source == Indicator.Source.KEY_AGENCIES
+
+    @property
+    def is_reported(self) -> bool:
+        return self.source == Indicator.Source.REPORTS
+
+    def target_in(self, year: int) -> TargetSpec | None:
+        """The target set for exactly that year (for the 2020 and 2025 columns)."""
+        return next((t for t in self.targets if t.year == year), None)
+
+    def agency_row(self, agency_id: int) -> AttainmentRow | None:
+        return next((row for row in self.agencies if row.agency_id == agency_id), None)
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "target": self.target.as_json() if self.target else None,
+            "rows": [row.as_json() for row in self.rows],
+        }
+
+
+@dataclass(frozen=True)
+class Attainment:
+    """Every indicator of the programme on one date, against one target year."""
+
+    as_of: datetime.date
+    target_year: int
+    programme_name: str
+    indicators: tuple[IndicatorAttainment, ...]
+    target_years: tuple[int, ...] = field(default=DEFAULT_TARGET_YEARS)
+
+    def as_json(self) -> dict:
+        """The document of interfaces.md ("Attainment JSON"), shared by the command and the API."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "target_year": self.target_year,
+            "indicators": [indicator.as_json() for indicator in self.indicators],
+        }
+
+    def indicator(self, code: str) -> IndicatorAttainment | None:
+        return next((i for i in self.indicators if i.code == code), None)
+
+
+def trend_dates(as_of: datetime.date) -> list[datetime.date]:
+    """Year ends from 2017 up to the date, then the date itself."""
+    dates = [datetime.date(year, 12, 31) for year in range(FIRST_TREND_YEAR, as_of.year)]
+    return [*dates, as_of]
+
+
+# ---------------------------------------------------------------------------------------------
+# Selectors
+# ---------------------------------------------------------------------------------------------
+
+
+class NoProgramme(Exception):
+    """No programme is marked current: nothing to measure."""
+
+
+@dataclass(frozen=True)
+class IndicatorDefinition:
+    """An Indicator row read with its categories and targets (two prefetch queries in all)."""
+
+    id: int
+    code: str
+    name: str
+    source: str
+    rule: str
+    levels: tuple[str, ...]
+    staff_flag: str
+    key_agencies_only: bool
+    category_ids: tuple[int, ...]
+    qualifications: tuple[str, ...]
+    targets: tuple[TargetSpec, ...]
+
+
+def current_programme() -> Programme:
+    programme = Programme.objects.filter(is_current=True).first()
+    if programme is None:
+        raise NoProgramme
+    return programme
+
+
+def indicator_definitions(programme: Programme) -> list[IndicatorDefinition]:
+    """The programme's indicators in their order: 3 queries."""
+    indicators = (
+        Indicator.objects.filter(programme=programme).order_by("order", "code").prefetch_related("categories", "targets")
+    )
+    return [
+        IndicatorDefinition(
+            id=i.pk, code=i.code, name=i.name, source=i.source, rule=i.rule,
+            levels=tuple(i.levels or ()), staff_flag=i.staff_flag or "", key_agencies_only=i.key_agencies_only,
+            category_ids=tuple(sorted(c.pk for c in i.categories.all())),
+            qualifications=tuple(sorted(i.qualifications or ())),
+            targets=tuple(TargetSpec(year=t.year, op=t.op, percent=t.percent) for t in i.targets.all()),
+        )
+        for i in indicators
+    ]
+
+
+def _agency_nodes(within: Agency | None) -> dict[int, AgencyNode]:
+    """Every agency (or the subtree of `within` and its ancestors, which decide key-agency membership)."""
+    qs = Agency.objects.all()
+    if within is not None:
+        ancestor_ids = [int(s) for s in within.path.split("/") if s]
+        qs = qs.filter(Q(path__startswith=within.path) | Q(pk__in=ancestor_ids))
+    fields = ("id", "code", "name", "level", "kind", "path", "parent_id", "depth")
+    return {row["id"]: AgencyNode(**row) for row in qs.order_by("path").values(*fields)}
+
+
+def _key_owners(nodes: dict[int, AgencyNode]) -> dict[int, list[int]]:
+    """For each agency, the key agencies whose same-level subtree holds it (itself included)."""
+    owners: dict[int, list[int]] = {}
+    for node in nodes.values():
+        owners[node.id] = [
+            pk for pk in node.lineage_ids
+            if pk in nodes and nodes[pk].is_key and nodes[pk].level == node.level
+        ]
+    return owners
+
+
+# A measure is one count per agency and date; indicators sharing a measure share its column.
+# ("population", flag) counts the active CBCCVC with the flag; ("trained", flag, categories)
+# and ("qualified", flag, qualifications) count the part of that population that is counted.
+Measure = tuple
+
+
+def _population_measure(definition: IndicatorDefinition) -> Measure:
+    return ("population", definition.staff_flag)
+
+
+def _counted_measure(definition: IndicatorDefinition) -> Measure:
+    if definition.rule == Indicator.Rule.TRAINED:
+        return ("trained", definition.staff_flag, definition.category_ids)
+    if definition.rule == Indicator.Rule.QUALIFIED:
+        return ("qualified", definition.staff_flag, definition.qualifications)
+    if definition.rule == Indicator.Rule.HAS_CIO:
+        return ("population", Indicator.StaffFlag.CIO.value)
+    if definition.rule == Indicator.Rule.HAS_QUALIFIED_IT_STAFF:
+        return ("qualified", Indicator.StaffFlag.IT_STAFF.value, definition.qualifications)
+    raise ValueError(f"Unknown rule {definition.rule!r} for a counted indicator")
+
+
+def _active_q(day: datetime.date) -> Q:
+    return (Q(joined_on__isnull=True) | Q(joined_on__lte=day)) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
+def _flag_q(flag: str) -> Q:
+    return Q(**{flag: True}) if flag else Q()
+
+
+def _fp_alias(category_id: int) -> str:
+    return f"fp_{category_id}"
+
+
+def _measure_q(measure: Measure, day: datetime.date, *, use_first_pass: bool, cutoff_from: datetime.date) -> Q:
+    kind, flag = measure[0], measure[1]
+    q = _active_q(day) & _flag_q(flag)
+    if kind == "qualified":
+        return q & Q(it_qualification__in=measure[2])
+    if kind == "trained":
+        categories = measure[2]
+        if use_first_pass:
+            # One LEFT JOIN per category (unique per staff, cutoff and category): the test is a
+            # plain date comparison instead of a subquery per row.
+            trained = Q()
+            for category_id in categories:
+                trained |= Q(**{f"{_fp_alias(category_id)}__first_on__lte": day})
+            return q & trained
+        return q & Q(Exists(_qualifying_records(categories, cutoff_from, day).filter(staff_id=OuterRef("pk"))))
+    return q
+
+
+def _qualifying_records(category_ids: Iterable[int], start: datetime.date, day: datetime.date) -> QuerySet:
+    return TrainingRecord.objects.passed().completed_between(start, day).filter(course__category_id__in=list(category_ids))
+
+
+def _staff_counts(
+    *, measures: list[Measure], dates: list[datetime.date], programme: Programme, cutoff_id: int | None,
+    within: Agency | None,
+) -> dict[int, dict[tuple[Measure, datetime.date], int]]:
+    """One query: for each agency, each measure counted on each date. {agency_id: {(measure, date): n}}."""
+    if not measures:
+        return {}
+    use_first_pass = cutoff_id is not None and USE_FIRST_PASS
+    qs = Staff.objects.civil_servants()
+    if within is not None:
+        qs = qs.filter(agency__path__startswith=within.path)
+    # Nobody who left before the first date or joined after the last can count on any of them.
+    qs = qs.filter(Q(left_on__isnull=True) | Q(left_on__gt=min(dates)))
+    qs = qs.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=max(dates)))
+    if use_first_pass:
+        category_ids = sorted({c for m in measures if m[0] == "trained" for c in m[2]})
+        qs = qs.annotate(**{
+            _fp_alias(c): FilteredRelation(
+                "first_passes", condition=Q(first_passes__cutoff_id=cutoff_id, first_passes__category_id=c)
+            )
+            for c in category_ids
+        })
+    aggregates = {}
+    columns = {}
+    for m_index, measure in enumerate(measures):
+        for d_index, day in enumerate(dates):
+            alias = f"m{m_index}_{d_index}"
+            columns[alias] = (measure, day)
+            q = _measure_q(measure, day, use_first_pass=use_first_pass, cutoff_from=programme.start_date)
+            aggregates[alias] = Count("id", filter=q)
+    result: dict[int, dict] = {}
+    for row in qs.order_by().values("agency_id").annotate(**aggregates):
+        result[row["agency_id"]] = {columns[alias]: row[alias] for alias in columns}
+    return result
+
+
+def _report_rows(definitions: list[IndicatorDefinition], last_year: int, within: Agency | None) -> list[dict]:
+    ids = [d.id for d in definitions if d.source == Indicator.Source.REPORTS]
+    if not ids:
+        return []
+    qs = AggregateReport.objects.filter(indicator_id__in=ids, year__lte=last_year)
+    if within is not None:
+        qs = qs.filter(agency__path__startswith=within.path)
+    return list(qs.order_by("year").values("indicator_id", "agency_id", "year", "numerator", "denominator"))
+
+
+def _latest_reports(reports: list[dict], indicator_id: int, year: int) -> dict[int, tuple[int, int]]:
+    """Each reporting agency's report for the latest year ≤ `year`: {agency_id: (numerator, denominator)}."""
+    latest: dict[int, tuple[int, int]] = {}
+    for report in reports:  # ordered by year, so later years overwrite earlier ones
+        if report["indicator_id"] == indicator_id and report["year"] <= year:
+            latest[report["agency_id"]] = (report["numerator"], report["denominator"])
+    return latest
+
+
+def attainment(
+    *, as_of: datetime.date, target_year: int | None = None, within: Agency | None = None, trend: bool = False,
+) -> Attainment:
+    """Every indicator of the current programme on `as_of`, against `target_year` (default: indicators.md).
+
+    With `within`, only that agency's subtree is counted: no province row, level rows for the subtree,
+    agency rows for the subtree. With `trend`, each indicator also carries its year-end values from
+    2017 (of the province, or of `within`) and the projection to 2025.
+
+    Runs 8 queries whatever the data size (fewer when the programme has no staff or reported indicators).
+    """
+    programme = current_programme()
+    definitions = indicator_definitions(programme)
+    year = target_year or default_target_year(as_of)
+    nodes = _agency_nodes(within)
+    owners = _key_owners(nodes)
+    cutoff_id = PassCutoff.objects.filter(counted_from=programme.start_date).values_list("pk", flat=True).first()
+
+    dates = trend_dates(as_of) if trend else [as_of]
+    measures: list[Measure] = []
+    for definition in definitions:
+        if definition.source == Indicator.Source.REPORTS:
+            continue
+        for measure in (_population_measure(definition), _counted_measure(definition)):
+            if definition.source == Indicator.Source.KEY_AGENCIES and measure[0] == "population" and measure[1] == "":
+                continue  # the population of key-agency indicators is agencies, read from `nodes`
+            if measure not in measures:
+                measures.append(measure)
+    counts = _staff_counts(measures=measures, dates=dates, programme=programme, cutoff_id=cutoff_id, within=within)
+    reports = _report_rows(definitions, as_of.year, within)
+
+    results = []
+    for definition in definitions:
+        target = target_for_year(definition.targets, year)
+        if definition.source == Indicator.Source.STAFF:
+            per_date = [_staff_indicator(definition, counts, nodes, owners, day) for day in dates]
+        elif definition.source == Indicator.Source.KEY_AGENCIES:
+            per_date = [_key_agency_indicator(definition, counts, nodes, owners, day, within) for day in dates]
+        else:
+            per_date = [_reported_indicator(definition, reports, nodes, day, within) for day in dates]
+        results.append(_indicator_result(definition, target, per_date[-1], nodes, within, per_date if trend else None,
+                                         dates))
+    return Attainment(
+        as_of=as_of, target_year=year, programme_name=programme.name, indicators=tuple(results),
+        target_years=tuple(sorted({t.year for d in definitions for t in d.targets})) or DEFAULT_TARGET_YEARS,
+    )
+
+
+# Per-date figures before they become rows: own[agency_id] = (num, den) of the agency itself (not its
+# subtree), and for key-agency indicators the agencies that form the population.
+@dataclass
+class _Figures:
+    own: dict[int, tuple[int, int]]
+    population_agencies: set[int] | None = None  # key agencies, for agency-valued indicators
+
+
+def _staff_indicator(definition, counts, nodes, owners, day) -> _Figures:
+    population = _population_measure(definition)
+    counted = _counted_measure(definition)
+    levels = set(definition.levels)
+    own = {}
+    for agency_id, values in counts.items():
+        node = nodes.get(agency_id)
+        if node is None:
+            continue
+        if levels and node.level not in levels:
+            continue
+        if definition.key_agencies_only and not owners[agency_id]:
+            continue
+        den = values[(population, day)]
+        if den:
+            own[agency_id] = (values[(counted, day)], den)
+    return _Figures(own=own)
+
+
+def _key_agency_indicator(definition, counts, nodes, owners, day, within) -> _Figures:
+    counted = _counted_measure(definition)
+    found: dict[int, int] = defaultdict(int)
+    for agency_id, values in counts.items():
+        if values[(counted, day)] and agency_id in owners:
+            for key_id in owners[agency_id]:
+                found[key_id] += 1
+    keys = {
+        node.id for node in nodes.values()
+        if node.is_key and (within is None or node.path.startswith(within.path))
+    }
+    return _Figures(own={pk: (1 if found.get(pk) else 0, 1) for pk in keys}, population_agencies=keys)
+
+
+def _reported_indicator(definition, reports, nodes, day, within) -> _Figures:
+    latest = _latest_reports(reports, definition.id, day.year)
+    return _Figures(own={pk: value for pk, value in latest.items() if pk in nodes})
+
+
+def _sum(values: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    num = den = 0
+    for n, d in values:
+        num += n
+        den += d
+    return num, den
+
+
+def _indicator_result(definition, target, figures: _Figures, nodes, within, trend_figures, dates) -> IndicatorAttainment:
+    own = figures.own
+    in_scope = {pk: v for pk, v in own.items() if within is None or nodes[pk].path.startswith(within.path)}
+
+    by_level: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for pk, value in in_scope.items():
+        by_level[nodes[pk].level].append(value)
+    level_rows = []
+    for level in LEVEL_ORDER:
+        num, den = _sum(by_level.get(level, []))
+        if by_level.get(level):
+            level_rows.append(make_row(scope="level", level=level, numerator=num, denominator=den, target=target))
+
+    if figures.population_agencies is not None:
+        # Agency-valued indicators: the rows are exactly the key agencies, 1 or 0 of 1.
+        subtree = {pk: value for pk, value in in_scope.items()}
+    else:
+        subtree = _roll_up(in_scope, nodes, within)
+    agency_rows = [
+        make_row(scope="agency", agency=nodes[pk], numerator=num, denominator=den, target=target)
+        for pk, (num, den) in sorted(subtree.items(), key=lambda item: nodes[item[0]].path)
+    ]
+
+    province = None
+    if within is None:
+        num, den = _sum(in_scope.values())
+        province = make_row(scope="province", numerator=num, denominator=den, target=target)
+
+    trend: tuple[TrendPoint, ...] = ()
+    projection = None
+    if trend_figures is not None:
+        points = []
+        for day, day_figures in zip(dates, trend_figures, strict=True):
+            values = [v for pk, v in day_figures.own.items() if within is None or nodes[pk].path.startswith(within.path)]
+            num, den = _sum(values)
+            points.append(TrendPoint(on=day, numerator=num, denominator=den, percent=percent_of(num, den)))
+        trend = tuple(points)
+        projection = projected_percent(trend, datetime.date(PROJECTION_YEAR, 12, 31))
+
+    return IndicatorAttainment(
+        code=definition.code, name=definition.name, source=definition.source, target=target,
+        targets=tuple(sorted(definition.targets, key=lambda t: t.year)),
+        province=province, levels=tuple(level_rows), agencies=tuple(agency_rows), trend=trend, projection=projection,
+    )
+
+
+def _roll_up(own: dict[int, tuple[int, int]], nodes: dict[int, AgencyNode], within: Agency | None) -> dict[int, tuple[int, int]]:
+    """Each agency's own figures added to every ancestor (within the scope): subtree totals."""
+    totals: dict[int, list[int]] = {}
+    for pk, (num, den) in own.items():
+        for ancestor_id in nodes[pk].lineage_ids:
+            ancestor = nodes.get(ancestor_id)
+            if ancestor is None or (within is not None and not ancestor.path.startswith(within.path)):
+                continue
+            total = totals.setdefault(ancestor_id, [0, 0])
+            total[0] += num
+            total[1] += den
+    return {pk: (num, den) for pk, (num, den) in totals.items()}
+
+
+class UnknownIndicator(Exception):
+    """No indicator of the current programme has this code."""
+
+
+def indicator_definition(code: str) -> IndicatorDefinition:
+    for definition in indicator_definitions(current_programme()):
+        if definition.code == code:
+            return definition
+    raise UnknownIndicator(code)
+
+
+def not_counted_staff(*, definition: IndicatorDefinition, agency: Agency, as_of: datetime.date) -> QuerySet:
+    """The people of an indicator's population in `agency`'s subtree who do not count yet on `as_of`.
+
+    Its size is the subtree's denominator minus its numerator. A queryset, so that the page can
+    paginate and filter it; it runs as one query (plus one for the key-agency membership).
+    """
+    if definition.source != Indicator.Source.STAFF:
+        raise ValueError("Only staff indicators list people.")
+    programme = current_programme()
+    qs = Staff.objects.in_subtree(agency).civil_servants().active_on(as_of).filter(_flag_q(definition.staff_flag))
+    if definition.levels:
+        qs = qs.filter(agency__level__in=definition.levels)
+    if definition.key_agencies_only:
+        nodes = _agency_nodes(agency)
+        owners = _key_owners(nodes)
+        qs = qs.filter(agency_id__in=[pk for pk, keys in owners.items() if keys and nodes[pk].path.startswith(agency.path)])
+    if definition.rule == Indicator.Rule.QUALIFIED:
+        return qs.exclude(it_qualification__in=definition.qualifications)
+    cutoff_id = PassCutoff.objects.filter(counted_from=programme.start_date).values_list("pk", flat=True).first()
+    if cutoff_id is not None:
+        counted = FirstPass.objects.filter(
+            staff_id=OuterRef("pk"), cutoff_id=cutoff_id, category_id__in=definition.category_ids, first_on__lte=as_of
+        )
+    else:
+        counted = _qualifying_records(definition.category_ids, programme.start_date, as_of).filter(staff_id=OuterRef("pk"))
+    return qs.filter(~Exists(counted))
+
+
+def not_counted_agencies(*, definition: IndicatorDefinition, agency: Agency, as_of: datetime.date) -> list[AttainmentRow]:
+    """The key agencies in `agency`'s subtree that do not count yet (agency-valued indicators)."""
+    result = attainment(as_of=as_of, within=agency)
+    indicator = result.indicator(definition.code)
+    return [row for row in indicator.agencies if row.numerator < row.denominator] if indicator else []

@@ -1,0 +1,210 @@
+"""What the dashboard pages show, prepared from the attainment selectors (views stay thin).
+
+Everything here works on evaluated rows: templates receive lists and never query.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies.models import Agency, Level
+from targets.attainment import (
+    Attainment,
+    AttainmentRow,
+    IndicatorAttainment,
+    attainment,
+)
+from targets.filters import AttainmentChooserForm, chooser_query
+from targets.xlsx import Table
+
+LEVEL_LABELS = dict(Level.choices)
+STATUS_LABELS = {
+    "met": gettext_lazy("met"),
+    "on_track": gettext_lazy("on track"),
+    "at_risk": gettext_lazy("at risk"),
+    "behind": gettext_lazy("behind"),
+}
+RANK_KINDS = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT_COMMITTEE)
+
+
+def chooser(request) -> tuple[AttainmentChooserForm, datetime.date, int | None]:
+    form = AttainmentChooserForm(request.GET or None)
+    as_of, target_year = form.chosen()
+    return form, as_of, target_year
+
+
+def can_see_row(user, row: AttainmentRow) -> bool:
+    """Officers read the province and level totals, but agency rows only inside their own subtree."""
+    if row.scope != "agency" or user.sees_everything:
+        return True
+    return bool(user.agency_id) and row.agency_path.startswith(user.agency.path)
+
+
+def fraction(row: AttainmentRow | None) -> Fraction:
+    """Exact value for sorting: rounding would make ties of 90.04 % and 89.96 %."""
+    if row is None or not row.denominator:
+        return Fraction(-1)
+    return Fraction(row.numerator, row.denominator)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One scorecard cell: the row (None where the agency holds none of the population)."""
+
+    indicator: IndicatorAttainment
+    row: AttainmentRow | None
+
+
+@dataclass(frozen=True)
+class ScorecardLine:
+    label: str
+    agency_id: int | None
+    cells: list[Cell]
+
+
+def level_lines(result: Attainment) -> list[ScorecardLine]:
+    lines = []
+    for level, label in Level.choices:
+        cells = [Cell(i, next((r for r in i.levels if r.level == level), None)) for i in result.indicators]
+        lines.append(ScorecardLine(label=str(label), agency_id=None, cells=cells))
+    return lines
+
+
+def agency_lines(result: Attainment, agency_ids: list[int], names: dict[int, str]) -> list[ScorecardLine]:
+    by_indicator = [{row.agency_id: row for row in i.agencies} for i in result.indicators]
+    return [
+        ScorecardLine(label=names[pk], agency_id=pk,
+                      cells=[Cell(i, rows.get(pk)) for i, rows in zip(result.indicators, by_indicator, strict=True)])
+        for pk in agency_ids
+    ]
+
+
+def _agency_names(result: Attainment) -> dict[int, tuple[str, str, str]]:
+    """{agency_id: (path, name, kind)} of every agency that has a row in any indicator."""
+    names = {}
+    for indicator in result.indicators:
+        for row in indicator.agencies:
+            names[row.agency_id] = (row.agency_path, row.agency_name, row.agency_kind)
+    return names
+
+
+def ranking(indicator: IndicatorAttainment, user, worst_first: bool = False) -> list[AttainmentRow]:
+    """Districts and departments, best first (or worst first), on the exact fraction."""
+    rows = [r for r in indicator.agencies if r.agency_kind in RANK_KINDS and r.denominator and can_see_row(user, r)]
+    rows.sort(key=lambda r: (fraction(r), r.denominator), reverse=not worst_first)
+    return rows
+
+
+def overview_context(request) -> dict:
+    user = request.user
+    form, as_of, target_year = chooser(request)
+    result = attainment(as_of=as_of, target_year=target_year, trend=True)
+    rankable = [i for i in result.indicators if any(r.agency_kind in RANK_KINDS for r in i.agencies)]
+    rank_code = request.GET.get("rank")
+    rank_indicator = next((i for i in rankable if i.code == rank_code), rankable[0] if rankable else None)
+    worst_first = request.GET.get("order") == "worst"
+    names = _agency_names(result)
+    key_ids = sorted(
+        (pk for pk, (path, _name, kind) in names.items()
+         if kind in RANK_KINDS and (user.sees_everything or (user.agency_id and path.startswith(user.agency.path)))),
+        key=lambda pk: names[pk][0],
+    )
+    return {
+        "form": form,
+        "as_of": as_of,
+        "target_year": result.target_year,
+        "query": chooser_query(as_of, target_year),
+        "result": result,
+        "programme_name": result.programme_name,
+        "indicators": result.indicators,
+        "level_lines": level_lines(result),
+        "scorecard": agency_lines(result, key_ids, {pk: names[pk][1] for pk in key_ids}),
+        "rankable": rankable,
+        "rank_indicator": rank_indicator,
+        "ranking": ranking(rank_indicator, user, worst_first) if rank_indicator else [],
+        "worst_first": worst_first,
+        "own_agency": user.agency if user.is_officer else None,
+    }
+
+
+def agency_context(request, agency: Agency) -> dict:
+    form, as_of, target_year = chooser(request)
+    result = attainment(as_of=as_of, target_year=target_year, within=agency, trend=True)
+    names = _agency_names(result)
+    child_ids = sorted(
+        {row.agency_id for i in result.indicators for row in i.agencies if row.parent_id == agency.pk},
+        key=lambda pk: names[pk][0],
+    )
+    own = [(i, i.agency_row(agency.pk)) for i in result.indicators]
+    return {
+        "form": form,
+        "as_of": as_of,
+        "target_year": result.target_year,
+        "query": chooser_query(as_of, target_year),
+        "result": result,
+        "agency": agency,
+        "own": own,
+        "level_lines": [line for line in level_lines(result) if any(c.row for c in line.cells)],
+        "children": agency_lines(result, child_ids, {pk: names[pk][1] for pk in child_ids}),
+    }
+
+
+# --- spreadsheets -------------------------------------------------------------------------------
+
+def _target_text(indicator: IndicatorAttainment, year: int) -> str:
+    target = indicator.target_in(year)
+    return f"{target.op} {target.as_json()['percent']}" if target else ""
+
+
+def _row_cells(row: AttainmentRow | None) -> list:
+    if row is None:
+        return ["", "", "", "", ""]
+    met = {True: _("yes"), False: _("no"), None: ""}[row.met]
+    return [row.numerator, row.denominator, float(row.percent) if row.percent is not None else None, met,
+            str(STATUS_LABELS.get(row.status, ""))]
+
+
+def indicator_table(indicators, rows_of, title: str) -> Table:
+    header = [_("Code"), _("Indicator"), _("Counted"), _("Population"), _("Percent"), _("Met"), _("Status"),
+              _("Gap"), _("Target %(year)s") % {"year": 2020}, _("Target %(year)s") % {"year": 2025}]
+    lines = []
+    for indicator in indicators:
+        row = rows_of(indicator)
+        lines.append([indicator.code, indicator.name, *_row_cells(row), row.gap if row else None,
+                      _target_text(indicator, 2020), _target_text(indicator, 2025)])
+    return Table(title=title, header=header, rows=lines)
+
+
+def scorecard_table(lines: list[ScorecardLine], indicators, title: str) -> Table:
+    header = [_("Name")] + [i.code for i in indicators]
+    rows = [[line.label] + [None if c.row is None or c.row.percent is None else float(c.row.percent) for c in line.cells]
+            for line in lines]
+    return Table(title=title, header=header, rows=rows)
+
+
+def ranking_table(rows: list[AttainmentRow], title: str) -> Table:
+    header = [_("Rank"), _("Code"), _("Agency"), _("Counted"), _("Population"), _("Percent"), _("Met"), _("Status")]
+    return Table(title=title, header=header,
+                 rows=[[n, r.agency_code, r.agency_name, *_row_cells(r)] for n, r in enumerate(rows, start=1)])
+
+
+def overview_tables(ctx: dict) -> list[Table]:
+    return [
+        indicator_table(ctx["indicators"], lambda i: i.province, _("Province")),
+        scorecard_table(ctx["level_lines"], ctx["indicators"], _("By level")),
+        ranking_table(ctx["ranking"], _("Ranking")),
+        scorecard_table(ctx["scorecard"], ctx["indicators"], _("Scorecard")),
+    ]
+
+
+def agency_tables(ctx: dict) -> list[Table]:
+    agency = ctx["agency"]
+    return [
+        indicator_table(ctx["result"].indicators, lambda i: i.agency_row(agency.pk), agency.code),
+        scorecard_table(ctx["level_lines"], ctx["result"].indicators, _("By level")),
+        scorecard_table(ctx["children"], ctx["result"].indicators, _("Subordinate agencies")),
+    ]

@@ -1,0 +1,130 @@
+"""Presentation of attainment rows: the percentage bar, the SVG charts and short texts.
+
+Colour bands come from targets.attainment (status_of); nothing here decides what is met.
+"""
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from targets.attainment import AttainmentRow, IndicatorAttainment, TargetSpec
+from targets.dashboards import STATUS_LABELS
+
+register = template.Library()
+
+OP_SYMBOLS = {">": ">", ">=": "≥"}
+
+
+@register.filter
+def status_label(status: str | None) -> str:
+    """The status word; empty where there is no verdict (no target, or no data)."""
+    return str(STATUS_LABELS.get(status, "")) if status else ""
+
+
+@register.filter
+def target_text(target: TargetSpec | None) -> str:
+    if target is None:
+        return ""
+    return f"{OP_SYMBOLS.get(target.op, target.op)} {number_format(target.percent.normalize(), use_l10n=True)} %"
+
+
+@register.filter
+def percent_text(value: Decimal | None) -> str:
+    return "—" if value is None else f"{number_format(value, 1, use_l10n=True)} %"
+
+
+@register.simple_tag
+def gap_text(indicator: IndicatorAttainment, row: AttainmentRow | None) -> str:
+    """"còn 212 người": how many more people (or agencies) the target needs."""
+    if row is None or row.gap is None:
+        return ""
+    if row.gap == 0:
+        return _("target met")
+    if indicator.counts_agencies:
+        return ngettext("%(count)s more agency", "%(count)s more agencies", row.gap) % {"count": row.gap}
+    if indicator.is_reported:
+        return _("%(count)s more (reported)") % {"count": number_format(row.gap, use_l10n=True, force_grouping=True)}
+    return ngettext("%(count)s more person", "%(count)s more people", row.gap) % {
+        "count": number_format(row.gap, use_l10n=True, force_grouping=True)
+    }
+
+
+@register.inclusion_tag("includes/_attainment_bar.html")
+def attainment_bar(row: AttainmentRow | None) -> dict:
+    """A percentage bar coloured by the row's status, with the status word (colour is never alone)."""
+    if row is None:
+        return {"row": None}
+    width = min(Decimal(100), row.percent or Decimal(0))
+    return {"row": row, "width": width, "status": row.status or "none", "label": status_label(row.status)}
+
+
+# --- SVG charts -----------------------------------------------------------------------------------
+
+CHART_W, CHART_H = 320, 150
+LEFT, RIGHT, TOP, BOTTOM = 34, 10, 10, 24
+
+
+def _y(percent: float) -> float:
+    return round(TOP + (CHART_H - TOP - BOTTOM) * (1 - min(max(percent, 0), 100) / 100), 1)
+
+
+@register.inclusion_tag("includes/_attainment_trend.html")
+def trend_chart(indicator: IndicatorAttainment, chart_id: str = "") -> dict:
+    """Line of the year-end values, the target as a horizontal line and the projection as a dashed line."""
+    points = [p for p in indicator.trend if p.percent is not None]
+    if not points:
+        return {"empty": True, "indicator": indicator}
+    start = points[0].on
+    end = max(points[-1].on, datetime.date(2025, 12, 31)) if indicator.projection is not None else points[-1].on
+    span = max((end - start).days, 1)
+
+    def x(day: datetime.date) -> float:
+        return round(LEFT + (CHART_W - LEFT - RIGHT) * (day - start).days / span, 1)
+
+    line = " ".join(f"{x(p.on)},{_y(float(p.percent))}" for p in points)
+    projection = None
+    if indicator.projection is not None and end > points[-1].on:
+        projection = {"x1": x(points[-1].on), "y1": _y(float(points[-1].percent)), "x2": x(end),
+                      "y2": _y(float(indicator.projection))}
+    target = indicator.target
+    ticks = [{"x": x(p.on), "label": p.on.year} for p in points]
+    desc = "; ".join(f"{date_format(p.on, 'SHORT_DATE_FORMAT')}: {percent_text(p.percent)}" for p in points)
+    if target:
+        desc += "; " + _("target %(target)s") % {"target": target_text(target)}
+    if indicator.projection is not None:
+        desc += "; " + _("projection 2025: %(value)s") % {"value": percent_text(indicator.projection)}
+    return {
+        "empty": False, "indicator": indicator, "chart_id": chart_id or indicator.code, "width": CHART_W,
+        "height": CHART_H, "line": line, "dots": [{"x": x(p.on), "y": _y(float(p.percent))} for p in points],
+        "projection": projection, "target_y": _y(float(target.percent)) if target else None,
+        "target_label": target_text(target) if target else "", "ticks": ticks, "desc": desc,
+        "left": LEFT, "right": CHART_W - RIGHT, "base": CHART_H - BOTTOM, "top": TOP, "mid": _y(50),
+    }
+
+
+@register.inclusion_tag("includes/_attainment_bars.html")
+def bar_chart(rows: list[AttainmentRow], title: str, target: TargetSpec | None = None) -> dict:
+    """Horizontal bars, one per row (ranking), with the target as a vertical line."""
+    label_w, bar_w, row_h = 180, 200, 18
+    bars = []
+    for n, row in enumerate(rows):
+        value = float(row.percent or 0)
+        bars.append({"y": n * row_h + 4, "ty": n * row_h + 15, "w": round(bar_w * min(value, 100) / 100, 1),
+                     "label": row.agency_name[:32], "value": percent_text(row.percent), "status": row.status or "none"})
+    height = len(rows) * row_h + 8
+    desc = "; ".join(f"{b['label']}: {b['value']}" for b in bars)
+    return {
+        "bars": bars, "title": title, "desc": desc, "height": height, "width": label_w + bar_w + 60,
+        "label_w": label_w, "value_x": label_w + bar_w + 4,
+        "target_x": round(label_w + bar_w * float(target.percent) / 100, 1) if target else None,
+    }
+
+
+@register.filter
+def target_in(indicator: IndicatorAttainment, year) -> TargetSpec | None:
+    return indicator.target_in(int(year))
