@@ -1,5 +1,8 @@
 """Every page of the foundation, for every persona: login redirect, 404 out of scope, admin refused, 200 allowed."""
+import re
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import make_agency, make_staff
@@ -99,6 +102,32 @@ def test_sign_out_by_post(client, request, persona):
     assert response.status_code == 302
     assert response.url == reverse("login")
     assert_login_redirect(client.get("/"), "/")
+
+
+def _csrf_from(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token in its forms"
+    return match.group(1)
+
+
+def test_sign_in_and_out_through_the_pages_forms_with_csrf_checks(district_officer):
+    browser = Client(enforce_csrf_checks=True)
+    token = _csrf_from(browser.get(reverse("login")).content.decode())
+    response = browser.post(reverse("login"), {"username": "officer-a", "password": "pw", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    home = browser.get("/")
+    assert home.status_code == 200
+    # The sign-out button sits in the navbar, which is included with `only`: it needs the token passed in.
+    response = browser.post(reverse("logout"), {"csrfmiddlewaretoken": _csrf_from(home.content.decode())})
+    assert response.status_code == 302
+    assert_login_redirect(browser.get("/"), "/")
+
+
+def test_sign_out_without_csrf_token_is_refused(district_officer):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(district_officer)
+    assert browser.post(reverse("logout")).status_code == 403
+    assert browser.get("/").status_code == 200
 
 
 def test_sign_out_by_get_is_not_allowed(client, request):
