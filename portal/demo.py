@@ -295,7 +295,10 @@ def _roster(rng: random.Random, place: _Place, n: int) -> list[tuple[str, str, b
     committee = agency.kind in (Agency.Kind.PROVINCE_COMMITTEE, Agency.Kind.DISTRICT_COMMITTEE)
     commune = agency.kind == Agency.Kind.COMMUNE_COMMITTEE
     category = "CB" if committee or commune else ("VC" if agency.kind == Agency.Kind.SCHOOL else "CC")
-    deputies = n - 1 if committee else min(3, max(1, n // 15)) if n > 2 else 0
+    if committee:  # a chair and up to four (province) or three (district) vice-chairs, then their assistants
+        deputies = 4 if agency.kind == Agency.Kind.PROVINCE_COMMITTEE else 3
+    else:
+        deputies = min(3, max(1, n // 15)) if n > 2 else 0
     roster = [(head, category, True)] + [(deputy, category, True)] * min(deputies, n - 1)
     if commune:
         cb = [(title, "CB", title in COMMUNE_CB[:3]) for title in COMMUNE_CB]

@@ -12,6 +12,7 @@ from portal.demo import DEMO_LOGINS
 from sheets.text import fold
 from targets.models import AggregateReport
 from targets.reports import additivity_conflicts
+from tests.conftest import make_staff
 from training.models import Course, FirstPass, TrainingRecord
 from training.passes import refresh_first_passes
 
@@ -179,3 +180,15 @@ def test_demo_pages_render_for_the_demo_users(seeded, client):
             assert "UBND huyện Đắk Mil" in response.content.decode()
             assert "UBND huyện Tuy Đức" not in response.content.decode()
         client.logout()
+
+
+def test_a_failed_reset_deletes_nothing(tree):
+    make_staff(agency=tree.department)
+    with pytest.raises(CommandError, match="not the Đắk Nông fixture"):
+        seed("--reset")
+    assert Staff.objects.count() == 1
+
+
+def test_zero_staff_is_refused(db):
+    with pytest.raises(CommandError, match="positive"):
+        call_command("seed_demo", "--staff", "0", stdout=StringIO())

@@ -1,5 +1,6 @@
 """`manage.py seed_demo [--staff N] [--reset]`: the demo province, its people and three log-ins."""
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from portal.demo import DEFAULT_STAFF, DEMO_LOGINS, DemoError, demo_reset, demo_seed, demo_users_exist, has_roster_data
 
@@ -20,6 +21,11 @@ class Command(BaseCommand):
                                  "and the demo users, then seed again (agencies and reference data stay)")
 
     def handle(self, *args, staff: int, reset: bool, **options):
+        # One transaction: a reset whose seeding fails deletes nothing.
+        with transaction.atomic():
+            self._handle(staff=staff, reset=reset)
+
+    def _handle(self, *, staff: int, reset: bool) -> None:
         if reset:
             demo_reset()
             self.stdout.write("Deleted the previous staff, courses, records, reports and demo users.")
