@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything into .venv, prepares the database (SQLite file db.sqlite3 unless DATABASE_URL
+# says otherwise) with the Đắk Nông demo, prints the demo log-ins and serves the portal at
+# http://127.0.0.1:8000. Safe to run again: nothing is installed or seeded twice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/_venv.sh
+. scripts/_venv.sh
+ensure_venv
+
+.venv/bin/python manage.py migrate --noinput
+# Loads the fixture and seeds the demo into an empty database; when the demo is already there it
+# writes nothing and only prints the log-ins. In DEBUG mode static files are served from static/
+# without collectstatic.
+.venv/bin/python manage.py seed_demo
+
+echo
+echo "The portal is at http://127.0.0.1:8000 (Ctrl+C stops it)."
+exec .venv/bin/python manage.py runserver 127.0.0.1:8000
