@@ -2,7 +2,9 @@
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.conftest import make_agency, make_staff
@@ -47,14 +49,6 @@ def test_home_renders_for_every_role(client, request, persona):
     response = client.get("/")
     assert response.status_code == 200
     assert "staff-prov-district" in response.content.decode()
-
-
-def test_home_counts_only_what_the_officer_sees(client, request, tree, staff_a1):
-    make_staff(agency=tree.commune_b1)
-    signed_in(client, request, "district_officer")
-    response = client.get("/")
-    assert response.context["agency_count"] == 3
-    assert response.context["staff_count"] == 1
 
 
 # Sign-in and sign-out -----------------------------------------------------------------------
@@ -155,20 +149,21 @@ def test_agency_list_shows_only_the_subtree_in_scope(client, request, tree, pers
     signed_in(client, request, persona)
     response = client.get(reverse("agencies:agency-list"))
     assert response.status_code == 200
-    codes = {agency.code for agency in response.context["agencies"]}
+    codes = {agency.code for agency, _own, _subtree in response.context["rows"]}
     assert visible <= codes
     assert not hidden & codes
 
 
-def test_agency_list_query_count_does_not_grow_with_the_tree(client, request, tree, django_assert_num_queries):
+def test_agency_list_query_count_does_not_grow_with_the_tree(client, request, tree):
     signed_in(client, request, "leader")
     client.get(reverse("agencies:agency-list"))  # warm the session and the user
-    with django_assert_num_queries(3):  # session, user, agencies with their staff counts
+    with CaptureQueriesContext(connection) as before:
         client.get(reverse("agencies:agency-list"))
     for n in range(10):
         make_staff(agency=make_agency(code=f"EXTRA{n}", parent=tree.department))
-    with django_assert_num_queries(3):
+    with CaptureQueriesContext(connection) as after:
         client.get(reverse("agencies:agency-list"))
+    assert len(after.captured_queries) == len(before.captured_queries)
 
 
 def test_agency_detail_redirects_anonymous(client, tree):
@@ -212,7 +207,7 @@ def test_staff_detail_redirects_anonymous(client, staff_a1):
 ])
 def test_staff_detail_by_role(client, request, staff_a1, persona, status):
     signed_in(client, request, persona)
-    response = client.get(reverse("agencies:staff-detail", args=[staff_a1.pk]))
+    response = client.get(reverse("agencies:staff-detail", args=[staff_a1.pk]), follow=True)
     assert response.status_code == status
     if status == 200:
         assert "Trần Thị Đào" in response.content.decode()
