@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from sheets.cells import Choices, parse_code, parse_text
 from sheets.locking import import_transaction
 from sheets.result import ImportResult
-from sheets.rows import Row, flag_duplicates, parse_rows
+from sheets.rows import flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
 from sheets.workbook import open_workbook
 

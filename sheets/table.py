@@ -125,7 +125,8 @@ def _table_in(rows: list[list], spec: SheetSpec, sheet_name: str) -> Table | Non
             continue
         if duplicates:
             raise UnusableFile(
-                _("The column “%(header)s” appears twice in the header row of sheet “%(sheet)s”; keep one and upload the file again.")
+                _("The column “%(header)s” appears twice in the header row of sheet “%(sheet)s”; "
+                  "keep one and upload the file again.")
                 % {"header": duplicates[0], "sheet": sheet_name}
             )
         table = Table(spec=spec, sheet=sheet_name, header_row=index + 1, header_cells=list(row),

@@ -33,7 +33,7 @@ def _limit(name: str, default: int) -> int:
 
 
 def _save_again() -> str:
-    return _("Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and upload it again.")
+    return _("open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and upload it again.")
 
 
 class Workbook:
@@ -50,7 +50,7 @@ class Workbook:
         try:
             sheet = self._book.get_sheet_by_name(sheet_name)
         except python_calamine.CalamineError:
-            raise UnusableFile(_("The file is damaged and cannot be read. %(advice)s") % {"advice": _save_again()}) from None
+            raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()}) from None
         max_rows = _limit("IMPORT_MAX_ROWS", 200_000)
         max_columns = _limit("IMPORT_MAX_COLUMNS", 200)
         end = sheet.end or (0, 0)
@@ -87,21 +87,23 @@ def open_workbook(data: bytes) -> Workbook:
         kind = "xls"
     elif _looks_like_text(data):
         raise UnusableFile(
-            _("This is a text file (CSV or web page), not an Excel workbook. %(advice)s") % {"advice": _save_again()}
+            _("This is a text file (CSV or web page), not an Excel workbook; %(advice)s") % {"advice": _save_again()}
         )
     else:
-        raise UnusableFile(_("This file is not an Excel or LibreOffice workbook. %(advice)s") % {"advice": _save_again()})
+        raise UnusableFile(_("This file is not an Excel or LibreOffice workbook; %(advice)s") % {"advice": _save_again()})
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise UnusableFile(_("The workbook is protected by a password; remove the password, save it and upload it again.")) from None
+        raise UnusableFile(
+            _("The workbook is protected by a password; remove the password, save it and upload it again.")
+        ) from None
     except python_calamine.CalamineError:
         if kind == "xls":
             # An encrypted .xlsx is also an OLE container; calamine cannot tell them apart.
             raise UnusableFile(
-                _("The file cannot be read: it is damaged or protected by a password. %(advice)s") % {"advice": _save_again()}
+                _("The file cannot be read: it is damaged or protected by a password; %(advice)s") % {"advice": _save_again()}
             ) from None
-        raise UnusableFile(_("The file is damaged and cannot be read. %(advice)s") % {"advice": _save_again()}) from None
+        raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()}) from None
     if not book.sheet_names:
         raise UnusableFile(_("The workbook has no sheet; fill in the template and upload it again."))
     return Workbook(book, data, kind)
@@ -115,7 +117,7 @@ def _check_zip(data: bytes) -> str:
         mimetype = archive.read("mimetype").strip() if "mimetype" in names else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, OSError, ValueError):
         raise UnusableFile(
-            _("The file is damaged or was not completely uploaded. %(advice)s") % {"advice": _save_again()}
+            _("The file is damaged or was not completely uploaded; %(advice)s") % {"advice": _save_again()}
         ) from None
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         kind = "xlsx"
@@ -123,7 +125,8 @@ def _check_zip(data: bytes) -> str:
         kind = "ods"
     else:
         raise UnusableFile(
-            _("This zip file holds no spreadsheet (it may be a Word document or an archive). %(advice)s")
+            _("This zip file holds no spreadsheet (it may be a Word document or an archive); "
+              "%(advice)s")
             % {"advice": _save_again()}
         )
     max_total = _limit("IMPORT_MAX_UNCOMPRESSED_BYTES", 300 * 1024 * 1024)
@@ -134,7 +137,8 @@ def _check_zip(data: bytes) -> str:
     )
     if total > max_total or bomb:
         raise UnusableFile(
-            _("The workbook holds far more data than its size suggests; save only the table to import in a new file and upload that.")
+            _("The workbook holds far more data than its size suggests; "
+              "save only the table to import in a new file and upload that.")
         )
     return kind
 

@@ -1,6 +1,5 @@
-from sheets.command import ImportCommand
-
 from agencies.agency_import import agency_import
+from sheets.command import ImportCommand
 
 
 class Command(ImportCommand):

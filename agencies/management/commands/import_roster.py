@@ -1,6 +1,5 @@
-from sheets.command import ImportCommand
-
 from agencies.roster_import import roster_import
+from sheets.command import ImportCommand
 
 
 class Command(ImportCommand):
