@@ -53,14 +53,14 @@ SHEET = SheetSpec("Danh sách cán bộ", (
     Column("full_name", "Họ và tên", True, "text", "Nguyễn Văn An"),
     Column("agency_code", "Mã đơn vị", True, "a known agency", "SNV"),
     Column("category", "Loại", True, "CB / CC / VC / HĐ (Cán bộ / Công chức / Viên chức / Hợp đồng)", "CC"),
-    Column("birth_date", "Ngày sinh", False, f"date ({DATE_FORMS}) or a year alone", "05/03/1985"),
+    Column("birth_date", "Ngày sinh", False, f"date ({DATE_FORMS}) or a year alone", datetime.date(1985, 3, 5)),
     Column("gender", "Giới tính", False, "Nam / Nữ", "Nam"),
     Column("position", "Chức vụ", False, "text", "Chuyên viên"),
     Column("is_leader", "Lãnh đạo", False, YES_NO, "không"),
     Column("is_cio", "CIO", False, YES_NO, ""),
     Column("is_it_staff", "Chuyên trách CNTT", False, YES_NO, "x"),
     Column("it_qualification", "Trình độ CNTT", False, ", ".join(["(empty)", *QUALIFICATION.shown]), "Đại học"),
-    Column("joined_on", "Ngày vào cơ quan", False, f"date ({DATE_FORMS})", "01/09/2010"),
+    Column("joined_on", "Ngày vào cơ quan", False, f"date ({DATE_FORMS})", datetime.date(2010, 9, 1)),
     Column("left_on", "Ngày nghỉ", False, f"date ({DATE_FORMS})", ""),
 ))
 SHEETS = (SHEET,)

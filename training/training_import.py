@@ -6,6 +6,7 @@ The same reader serves a course page's participant upload, limited to that cours
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.utils import timezone
@@ -39,8 +40,8 @@ COURSE_SHEET = SheetSpec("Khóa học", (
     Column("name", "Tên khóa học", True, "text", "Bồi dưỡng kỹ năng ứng dụng CNTT cơ bản"),
     Column("category", "Nhóm", True,
            "basic, egov, security, open-source, leadership, or the category's Vietnamese name", "basic"),
-    Column("start_date", "Ngày bắt đầu", True, f"date ({DATE_FORMS})", "02/03/2020"),
-    Column("end_date", "Ngày kết thúc", True, f"date ({DATE_FORMS}), not before the start", "06/03/2020"),
+    Column("start_date", "Ngày bắt đầu", True, f"date ({DATE_FORMS})", datetime.date(2020, 3, 2)),
+    Column("end_date", "Ngày kết thúc", True, f"date ({DATE_FORMS}), not before the start", datetime.date(2020, 3, 6)),
     Column("organiser", "Đơn vị tổ chức", False, "text", "Sở Thông tin và Truyền thông"),
     Column("hours", "Số tiết", False, "whole number", 40),
 ))
@@ -48,7 +49,7 @@ PARTICIPANT_SHEET = SheetSpec("Học viên", (
     Column("staff_code", "Mã cán bộ", True, "a known staff member", "CB0001"),
     Column("course_code", "Mã khóa học", True, "in sheet Khóa học or already known", "KH2020-01"),
     Column("completed_on", "Ngày hoàn thành", False, f"date ({DATE_FORMS}); empty means the course's end date",
-           "06/03/2020"),
+           datetime.date(2020, 3, 6)),
     Column("result", "Kết quả", True, "Đạt / Không đạt / Vắng (passed / failed / absent)", "Đạt"),
 ))
 SHEETS = (COURSE_SHEET, PARTICIPANT_SHEET)
