@@ -158,14 +158,27 @@ def _looks_like_text(data: bytes) -> bool:
 def _fill_merged_cells(rows: list[list], ranges) -> None:
     # Merged cells are read by their top-left value (formats.md): fill the whole area with it.
     for (top, left), (bottom, right) in ranges:
-        if top >= len(rows) or left >= len(rows[top]):
+        if top >= len(rows) or left >= len(rows[top]) or rows[top][left] == "":
             continue
         value = rows[top][left]
-        for r in range(top, min(bottom, len(rows) - 1) + 1):
+        for r in range(top, bottom + 1):
+            _put(rows, r, right, None)
             row = rows[r]
-            for c in range(left, min(right, len(row) - 1) + 1):
+            for c in range(left, right + 1):
                 if (r, c) != (top, left) and row[c] == "":
                     row[c] = value
+
+
+def _put(rows: list[list], r: int, c: int, value) -> None:
+    """Grow the grid to hold (r, c), then set it unless `value` is None. Calamine's grid ends at the last value."""
+    width = max(len(rows[0]) if rows else 0, c + 1)
+    while len(rows) <= r:
+        rows.append([""] * width)
+    row = rows[r]
+    if len(row) <= c:
+        row.extend([""] * (c + 1 - len(row)))
+    if value is not None:
+        row[c] = value
 
 
 # --- Formulas saved without a value -----------------------------------------------------------
@@ -197,8 +210,8 @@ def _fill_uncomputed_formulas(rows: list[list], data: bytes, sheet_name: str) ->
         for ch in match[1]:
             column = column * 26 + ch - 64
         r, c = int(match[2]) - 1, column - 1
-        if r < len(rows) and c < len(rows[r]) and rows[r][c] == "":
-            rows[r][c] = _constant_formula_value(match[3].decode("utf-8", "replace"))
+        if r >= len(rows) or c >= len(rows[r]) or rows[r][c] == "":
+            _put(rows, r, c, _constant_formula_value(match[3].decode("utf-8", "replace")))
 
 
 def _constant_formula_value(formula: str):
