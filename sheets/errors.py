@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class UnusableFile(Exception):
@@ -33,6 +33,7 @@ class RowError:
     value: str
     reason: str
     sheet: str = ""
+    position: int = field(default=0, compare=False)  # the column's index, to list a row's errors in order
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.column}, '{self.value}': {self.reason}"

@@ -42,7 +42,7 @@ class ImportResult:
     def add_error(self, table: Table, row: int, key: str, value, reason: str) -> None:
         self.errors.append(
             RowError(row=row, column=table.headers.get(key) or _header_of(table, key), value=display_value(value),
-                     reason=reason, sheet=table.sheet)
+                     reason=reason, sheet=table.sheet, position=table.positions.get(key, 999))
         )
 
     def note(self, what: str, text: str) -> None:
@@ -52,7 +52,7 @@ class ImportResult:
 
     def sorted_errors(self) -> list[RowError]:
         order = {t.sheet: i for i, t in enumerate(self.tables)}
-        return sorted(self.errors, key=lambda e: (order.get(e.sheet, 99), e.row))
+        return sorted(self.errors, key=lambda e: (order.get(e.sheet, 99), e.row, e.position))
 
     def summary_line(self) -> str:
         """'created 3, updated 1, unchanged 40, left 0' (and the per-sheet counts for training)."""
