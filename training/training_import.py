@@ -217,6 +217,7 @@ def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *
                 row.values["course_code"] = course.code
             elif row.values["course_code"] != course.code:
                 row.error(result, "course_code", _("not this course (%(code)s)") % {"code": course.code})
+                row.values.pop("course_code")
     flag_duplicates(
         rows, lambda v: (v["staff_code"], v["course_code"]) if "staff_code" in v and "course_code" in v else None,
         "staff_code", result, _("the same staff member and course are also on row %(row)s"),
