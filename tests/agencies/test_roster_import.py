@@ -72,7 +72,8 @@ def test_same_code_twice_is_an_error_on_both_rows(tree):
 
 
 def test_reimporting_the_same_file_changes_nothing(tree):
-    data = xlsx(ROSTER_HEADERS + ["Ngày sinh", "CIO"], ["CB1", "An", "SNV", "CC", "1980", "x"], ["CB2", "Bình", "H-A", "VC", "", ""])
+    data = xlsx(ROSTER_HEADERS + ["Ngày sinh", "CIO"], ["CB1", "An", "SNV", "CC", "1980", "x"],
+                ["CB2", "Bình", "H-A", "VC", "", ""])
     assert run(data).counts["created"] == 2
     before = list(Staff.objects.values_list("code", "updated_at"))
     result = run(data)
