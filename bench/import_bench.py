@@ -192,8 +192,9 @@ def child_memory(args) -> dict:
     import tracemalloc
 
     data = Path(args.file).read_bytes()
-    from agencies.roster_import import roster_import  # noqa: F401  (imported before the baseline)
     from django.db import connection
+
+    from agencies.roster_import import roster_import  # noqa: F401  (imported before the baseline)
 
     connection.ensure_connection()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

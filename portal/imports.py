@@ -120,7 +120,6 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
         try:
             result = _read(run, data, user=user, dry_run=False)
         except (UnusableFile, DatabaseError) as exc:
-            transaction.set_rollback(False)
             _fail(run, str(exc) if isinstance(exc, UnusableFile) else
                   _("The database changed while the file was being imported; nothing was written."))
             return None

@@ -165,3 +165,33 @@ def test_query_count_does_not_grow_with_rows(tree):
     small = xlsx(ROSTER_HEADERS, *([f"A{i}", "An", "SNV", "CC"] for i in range(3)), ["OLD1", "Cũ", "H-A", "VC"])
     large = xlsx(ROSTER_HEADERS, *([f"B{i}", "An", "X-A1", "CC"] for i in range(50)), ["OLD2", "Cũ", "H-B", "CC"])
     assert _query_count(small) == _query_count(large)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_never_create_duplicates():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has a single writer; the advisory lock is PostgreSQL's")
+    import threading
+
+    from tests.conftest import Tree
+
+    Tree()
+    data = xlsx(ROSTER_HEADERS, *([f"P{i}", "An", "SNV", "CC"] for i in range(200)))
+    results, failures = [], []
+
+    def worker():
+        try:
+            results.append(run(data))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(r.counts["created"] for r in results) == [0, 200]
+    assert Staff.objects.count() == 200
