@@ -44,3 +44,15 @@ def _plain(value):
     if isinstance(value, models.Model):
         return str(value.pk)
     return value
+
+
+def record_import(*, user, model: type[models.Model], file_name: str, checksum: str, summary: str) -> ChangeRecord:
+    """One record per applied Excel import (command line or web): which file, and what it did."""
+    return ChangeRecord.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=ChangeRecord.Action.IMPORT,
+        model=model._meta.label,
+        object_id=checksum[:64],
+        object_repr=(file_name or "-")[:255],
+        changes={"summary": [None, summary]},
+    )

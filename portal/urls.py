@@ -18,6 +18,7 @@ urlpatterns = [
     path("don-vi/", include("agencies.urls")),
     path("dao-tao/", include("training.urls")),
     path("chi-tieu/", include("targets.urls")),
+    path("nhap-du-lieu/", include("portal.import_urls")),
     path("api/attainment.json", views.api_attainment, name="api-attainment"),
 ]
 

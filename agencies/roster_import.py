@@ -1,0 +1,226 @@
+"""Staff roster import (formats.md, "Danh sách cán bộ"): upsert by staff code, all or nothing.
+
+Parsing needs no database. Look-ups (every agency, every staff member) are then loaded once inside
+the import transaction, every row is checked, and only a file without errors is written, in bulk.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+from functools import partial
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_yes_no
+from sheets.locking import import_transaction
+from sheets.result import ImportResult
+from sheets.rows import Row, flag_duplicates, parse_rows
+from sheets.table import Column, SheetSpec, read_table
+from sheets.text import fold
+from sheets.workbook import open_workbook
+
+from .history import record_import
+from .models import Agency, Staff
+
+BATCH_SIZE = 2000
+
+CATEGORY = Choices({
+    Staff.Category.CB: ["CB", "Cán bộ", "official"],
+    Staff.Category.CC: ["CC", "Công chức", "civil servant"],
+    Staff.Category.VC: ["VC", "Viên chức", "public employee"],
+    Staff.Category.HD: ["HĐ", "Hợp đồng", "HD", "contract", "contract worker"],
+})
+GENDER = Choices({
+    Staff.Gender.MALE: ["Nam", "male", "M"],
+    Staff.Gender.FEMALE: ["Nữ", "female", "F"],
+}, empty="")
+QUALIFICATION = Choices({
+    Staff.Qualification.NONE: ["Không", "none"],
+    Staff.Qualification.CERTIFICATE: ["Chứng chỉ", "certificate"],
+    Staff.Qualification.INTERMEDIATE: ["Trung cấp", "intermediate"],
+    Staff.Qualification.COLLEGE: ["Cao đẳng", "college"],
+    Staff.Qualification.UNIVERSITY: ["Đại học", "university"],
+    Staff.Qualification.MASTER: ["Thạc sĩ", "master", "Thạc sỹ"],
+    Staff.Qualification.DOCTORATE: ["Tiến sĩ", "doctorate", "Tiến sỹ"],
+}, empty=Staff.Qualification.NONE)
+
+YES_NO = "x, có, yes, 1, true, ✓ / không, no, 0, false"
+DATE_FORMS = "dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd"
+
+SHEET = SheetSpec("Danh sách cán bộ", (
+    Column("staff_code", "Mã cán bộ", True, "unique in the province", "CB0001"),
+    Column("full_name", "Họ và tên", True, "text", "Nguyễn Văn An"),
+    Column("agency_code", "Mã đơn vị", True, "a known agency", "SNV"),
+    Column("category", "Loại", True, "CB / CC / VC / HĐ (Cán bộ / Công chức / Viên chức / Hợp đồng)", "CC"),
+    Column("birth_date", "Ngày sinh", False, f"date ({DATE_FORMS}) or a year alone", datetime.date(1985, 3, 5)),
+    Column("gender", "Giới tính", False, "Nam / Nữ", "Nam"),
+    Column("position", "Chức vụ", False, "text", "Chuyên viên"),
+    Column("is_leader", "Lãnh đạo", False, YES_NO, "không"),
+    Column("is_cio", "CIO", False, YES_NO, ""),
+    Column("is_it_staff", "Chuyên trách CNTT", False, YES_NO, "x"),
+    Column("it_qualification", "Trình độ CNTT", False, ", ".join(["(empty)", *QUALIFICATION.shown]), "Đại học"),
+    Column("joined_on", "Ngày vào cơ quan", False, f"date ({DATE_FORMS})", datetime.date(2010, 9, 1)),
+    Column("left_on", "Ngày nghỉ", False, f"date ({DATE_FORMS})", ""),
+))
+SHEETS = (SHEET,)
+
+PARSERS = {
+    "staff_code": parse_code,
+    "full_name": parse_text,
+    "agency_code": parse_code,
+    "category": CATEGORY.parse,
+    "birth_date": partial(parse_date, year_alone=True),
+    "gender": GENDER.parse,
+    "position": parse_text,
+    "is_leader": parse_yes_no,
+    "is_cio": parse_yes_no,
+    "is_it_staff": parse_yes_no,
+    "it_qualification": QUALIFICATION.parse,
+    "joined_on": parse_date,
+    "left_on": parse_date,
+}
+
+# Model fields written from each column (the birth column sets two).
+FIELDS_OF = {
+    "full_name": ("full_name", "name_folded"),
+    "agency_code": ("agency_id",),
+    "category": ("category",),
+    "birth_date": ("birth_date", "birth_year"),
+    "gender": ("gender",),
+    "position": ("position",),
+    "is_leader": ("is_leader",),
+    "is_cio": ("is_cio",),
+    "is_it_staff": ("is_it_staff",),
+    "it_qualification": ("it_qualification",),
+    "joined_on": ("joined_on",),
+    "left_on": ("left_on",),
+}
+STORED = ("id", "code", "full_name", "name_folded", "agency_id", "category", "birth_date", "birth_year", "gender",
+          "position", "is_leader", "is_cio", "is_it_staff", "it_qualification", "joined_on", "left_on")
+
+
+def roster_import(
+    *, data: bytes, file_name: str = "", user=None, dry_run: bool = False, deactivate_missing: bool = False,
+    today: datetime.date | None = None,
+) -> ImportResult:
+    """Import a staff roster workbook. Raises UnusableFile when the file cannot be used at all.
+
+    With `deactivate_missing`, staff of the agencies in the file who are missing from it are marked
+    as left on `today` (the import date); nobody is ever deleted.
+    """
+    today = today or timezone.localdate()
+    result = ImportResult(kind="roster", dry_run=dry_run)
+    table = read_table(open_workbook(data), SHEET)
+    result.tables.append(table)
+    rows = parse_rows(table, PARSERS, result)
+    flag_duplicates(rows, lambda v: v.get("staff_code"), "staff_code", result,
+                    _("the same staff code is also on row %(row)s"))
+    present = [key for key in FIELDS_OF if table.has(key)]
+    fields = [f for key in present for f in FIELDS_OF[key]]
+
+    with import_transaction():
+        agency_ids = dict(Agency.objects.values_list("code", "id"))
+        stored = {values[1]: values for values in Staff.objects.values_list(*STORED)}
+        creates, updates, moved, file_agencies = _plan(rows, present, agency_ids, stored, result)
+        left = []
+        if deactivate_missing and not result.errors:
+            in_file = {row.values["staff_code"] for row in rows}
+            left = _missing(stored, in_file, file_agencies, today)
+        if result.errors:
+            return result
+        agency_codes = {pk: code for code, pk in agency_ids.items()}
+        for staff in creates:
+            result.note("created", staff.code)
+        for staff in updates:
+            result.note("updated", staff.code)
+        for staff, old_agency in moved:
+            result.note("transferred", f"{staff.code}: {agency_codes[old_agency]} → {agency_codes[staff.agency_id]}")
+        for staff in left:
+            result.note("left", staff.code)
+        result.counts = {
+            "created": len(creates), "updated": len(updates), "unchanged": len(rows) - len(creates) - len(updates),
+            "left": len(left), "transferred": len(moved),
+        }
+        if dry_run:
+            return result
+        now = timezone.now()
+        Staff.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+        for staff in updates:
+            staff.updated_at = now
+        if updates:
+            Staff.objects.bulk_update(updates, [*fields, "updated_at"], batch_size=BATCH_SIZE)
+        for staff in left:
+            staff.updated_at = now
+        if left:
+            Staff.objects.bulk_update(left, ["left_on", "updated_at"], batch_size=BATCH_SIZE)
+        record_import(user=user, model=Staff, file_name=file_name, checksum=hashlib.sha256(data).hexdigest(),
+                      summary=result.summary_line())
+        result.applied = True
+    return result
+
+
+def _plan(rows: list[Row], present: list[str], agency_ids: dict, stored: dict, result: ImportResult):
+    """The Staff objects to create and to update, and the transfers among the updates."""
+    index = {name: i for i, name in enumerate(STORED)}
+    creates, updates, moved = [], [], []
+    file_agencies: set[int] = set()
+    for row in rows:
+        values = row.values
+        code = values.get("staff_code")
+        new = {}
+        for key in present:
+            if key not in values:
+                continue
+            value = values[key]
+            if key == "agency_code":
+                agency_id = agency_ids.get(value)
+                if agency_id is None:
+                    row.error(result, key, _("unknown agency"))
+                    continue
+                new["agency_id"] = agency_id
+                file_agencies.add(agency_id)
+            elif key == "full_name":
+                new["full_name"] = value
+                new["name_folded"] = fold(value)
+            elif key == "birth_date":
+                new["birth_date"] = value if isinstance(value, datetime.date) else None
+                new["birth_year"] = value.year if isinstance(value, datetime.date) else value
+            else:
+                new[FIELDS_OF[key][0]] = value
+        if code is None or len(new) < sum(len(FIELDS_OF[k]) for k in present):
+            continue  # the row has errors already; nothing to compare
+        old = stored.get(code)
+        joined = new["joined_on"] if "joined_on" in new else (old[index["joined_on"]] if old else None)
+        left_on = new["left_on"] if "left_on" in new else (old[index["left_on"]] if old else None)
+        if joined and left_on and left_on < joined:
+            row.error(result, "left_on" if "left_on" in new else "joined_on",
+                      _("the leaving date is before the joining date"))
+            continue
+        if old is None:
+            creates.append(Staff(code=code, **new))
+            continue
+        if all(old[index[name]] == value for name, value in new.items()):
+            continue
+        staff = Staff(pk=old[0], code=code, **new)
+        updates.append(staff)
+        if new["agency_id"] != old[index["agency_id"]]:
+            moved.append((staff, old[index["agency_id"]]))
+    return creates, updates, moved, file_agencies
+
+
+def _missing(stored: dict, in_file: set[str], agencies: set[int], today: datetime.date) -> list[Staff]:
+    """Staff of the file's agencies who are not in it and have not left by `today`."""
+    index = {name: i for i, name in enumerate(STORED)}
+    left = []
+    for code, old in stored.items():
+        if code in in_file or old[index["agency_id"]] not in agencies:
+            continue
+        left_on = old[index["left_on"]]
+        if left_on is not None and left_on <= today:
+            continue
+        joined = old[index["joined_on"]]
+        # Someone due to join later who is not on the roster never started: leave on that day.
+        day = max(today, joined) if joined else today
+        left.append(Staff(pk=old[0], code=code, left_on=day))
+    return left

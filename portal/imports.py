@@ -1,0 +1,211 @@
+"""The four Excel formats in one registry, and the web import flow: preview, apply, cancel.
+
+Commands and pages share the readers in the apps; this module only adds what the web needs:
+the uploaded bytes kept in an ImportRun, templates, and the bad-rows file.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agencies.access import can_edit_agency_data
+from agencies.agency_import import SHEETS as AGENCY_SHEETS
+from agencies.agency_import import agency_import
+from agencies.roster_import import SHEETS as ROSTER_SHEETS
+from agencies.roster_import import roster_import
+from sheets.errors import UnusableFile
+from sheets.result import ImportResult
+from sheets.table import SheetSpec
+from sheets.writer import OutSheet, write_workbook
+from targets.report_import import SHEETS as REPORT_SHEETS
+from targets.report_import import report_import
+from training.models import Course
+from training.training_import import PARTICIPANT_SHEET, training_import
+from training.training_import import SHEETS as TRAINING_SHEETS
+
+from .models import ImportRun
+
+# Previews nobody confirmed drop their bytes after this long.
+PREVIEW_KEPT_FOR = datetime.timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class ImportFormat:
+    """A workbook format: its sheets, its reader, and the name its template is downloaded as."""
+
+    kind: str
+    title: str
+    sheets: tuple[SheetSpec, ...]
+    reader: Callable[..., ImportResult]
+    template_file: str
+    description: str = ""
+
+
+FORMATS: dict[str, ImportFormat] = {
+    "agencies": ImportFormat("agencies", gettext_lazy("Agencies"), AGENCY_SHEETS, agency_import, "mau-don-vi.xlsx",
+                             gettext_lazy("The agency tree: codes, names, levels, kinds and parent agencies.")),
+    "roster": ImportFormat("roster", gettext_lazy("Staff roster"), ROSTER_SHEETS, roster_import,
+                           "mau-danh-sach-can-bo.xlsx",
+                           gettext_lazy("Staff of one or more agencies, upserted by staff code.")),
+    "training": ImportFormat("training", gettext_lazy("Training"), TRAINING_SHEETS, training_import, "mau-dao-tao.xlsx",
+                             gettext_lazy("Courses (sheet Khóa học) and their participants (sheet Học viên).")),
+    "reports": ImportFormat("reports", gettext_lazy("Aggregate reports"), REPORT_SHEETS, report_import,
+                            "mau-bao-cao-so-lieu.xlsx",
+                            gettext_lazy("Yearly counts of the reported indicators (teachers, students, ...).")),
+}
+
+COUNT_LABELS = {
+    "created": gettext_lazy("Created"),
+    "updated": gettext_lazy("Updated"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "left": gettext_lazy("Marked as left"),
+    "transferred": gettext_lazy("Transferred (among the updated)"),
+}
+PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
+
+
+def get_format(kind: str) -> ImportFormat | None:
+    return FORMATS.get(kind)
+
+
+def _read(run: ImportRun, data: bytes, *, user, dry_run: bool) -> ImportResult:
+    options = run.options or {}
+    if run.kind == ImportRun.Kind.COURSE_PARTICIPANTS:
+        course = Course.objects.select_related("agency").get(pk=options["course_id"])
+        scope = None if user.is_administrator else user.agency.path
+        return training_import(data=data, file_name=run.file_name, user=user, dry_run=dry_run, course=course,
+                               scope_path=scope)
+    kwargs = {"deactivate_missing": bool(options.get("deactivate_missing"))} if run.kind == "roster" else {}
+    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run, **kwargs)
+
+
+def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dict | None = None) -> ImportRun:
+    """Check an upload without writing any of its data, and keep it for the confirmation.
+
+    Raises UnusableFile (nothing is kept) when the file cannot be used at all.
+    """
+    run = ImportRun(kind=kind, file_name=file_name[:255], checksum=hashlib.sha256(data).hexdigest(), size=len(data),
+                    data=data, user=user, options=options or {})
+    result = _read(run, data, user=user, dry_run=True)
+    run.summary = result.as_json()
+    run.error_count = len(result.errors)
+    run.save()
+    ImportRun.objects.filter(status=ImportRun.Status.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_KEPT_FOR).update(
+        status=ImportRun.Status.CANCELLED, data=b""
+    )
+    return run
+
+
+def import_apply(*, run: ImportRun, user) -> ImportResult | None:
+    """Apply a previewed run to the data, from the stored bytes. None when it was no longer previewed.
+
+    Two confirmations of one run (a double click, two app processes) apply it once: the run row is
+    locked and its status checked inside the transaction.
+    """
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != ImportRun.Status.PREVIEWED:
+            return None
+        data = bytes(run.data)
+        if hashlib.sha256(data).hexdigest() != run.checksum:
+            _fail(run, _("The stored file does not match its checksum; upload it again."))
+            return None
+        try:
+            result = _read(run, data, user=user, dry_run=False)
+        except (UnusableFile, DatabaseError) as exc:
+            _fail(run, str(exc) if isinstance(exc, UnusableFile) else
+                  _("The database changed while the file was being imported; nothing was written."))
+            return None
+        run.summary = result.as_json()
+        run.error_count = len(result.errors)
+        run.status = ImportRun.Status.APPLIED if result.applied else ImportRun.Status.FAILED
+        run.applied_at = timezone.now() if result.applied else None
+        run.save(update_fields=["summary", "error_count", "status", "applied_at"])
+    return result
+
+
+def _fail(run: ImportRun, message: str) -> None:
+    summary = dict(run.summary or {})
+    summary["failure"] = message
+    run.summary = summary
+    run.status = ImportRun.Status.FAILED
+    run.save(update_fields=["summary", "status"])
+
+
+def import_cancel(*, run: ImportRun) -> bool:
+    """Cancel a previewed run and drop its bytes; False when it was no longer previewed."""
+    updated = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
+        status=ImportRun.Status.CANCELLED, data=b""
+    )
+    return bool(updated)
+
+
+def may_import_course_participants(user, course: Course) -> bool:
+    """Administrators, and IT officers who may edit the course's managing agency."""
+    if user.is_administrator:
+        return True
+    return course.agency is not None and can_edit_agency_data(user, course.agency)
+
+
+def bad_rows_workbook(*, run: ImportRun, user) -> bytes | None:
+    """The file's rows that have errors, as uploaded, with a reason column; None when no row has one."""
+    data = bytes(run.data)
+    if not data:
+        return None
+    try:
+        result = _read(run, data, user=user, dry_run=True)
+    except UnusableFile:
+        return None
+    if not result.errors:
+        return None
+    reason_header = _("Errors (this column is ignored when the file is uploaded again)")
+    sheets = []
+    for table in result.tables:
+        reasons: dict[int, list[str]] = {}
+        for error in result.errors:
+            if error.sheet == table.sheet:
+                reasons.setdefault(error.row, []).append(f"{error.column}: {error.reason}")
+        if not reasons:
+            continue
+        width = max(len(_trimmed(table.header_cells)), *(len(_trimmed(c)) for n, c in table.rows if n in reasons))
+        header = list(table.header_cells[:width]) + [""] * (width - len(table.header_cells)) + [reason_header]
+        rows = [
+            list(cells[:width]) + [""] * (width - len(cells)) + ["; ".join(reasons[number])]
+            for number, cells in table.rows
+            if number in reasons
+        ]
+        sheets.append(OutSheet(table.sheet, header, rows, widths={width: 60}))
+    return write_workbook(sheets)
+
+
+def _trimmed(cells: list) -> list:
+    end = len(cells)
+    while end and cells[end - 1] in ("", None):
+        end -= 1
+    return cells[:end]
+
+
+def template_workbook(kind: str) -> bytes:
+    """The blank template of a format: each sheet's headers and a sample row, then a guide sheet."""
+    sheets = FORMATS[kind].sheets if kind in FORMATS else (PARTICIPANT_SHEET,)
+    out = [
+        OutSheet(spec.name, [c.header for c in spec.columns], [[c.sample for c in spec.columns]],
+                 widths={i: max(14, len(c.header) + 4) for i, c in enumerate(spec.columns)}, note_rows=frozenset({0}))
+        for spec in sheets
+    ]
+    guide = []
+    for spec in sheets:
+        for column in spec.columns:
+            guide.append([spec.name, column.header, column.key, _("yes") if column.required else _("no"), column.values])
+    out.append(OutSheet(
+        _("Guide"), [_("Sheet"), _("Column"), _("English name"), _("Required"), _("Accepted values")], guide,
+        widths={0: 20, 1: 24, 2: 18, 3: 10, 4: 90},
+    ))
+    return write_workbook(out)

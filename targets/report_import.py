@@ -1,0 +1,139 @@
+"""Aggregate report import (formats.md, "Báo cáo số liệu"): upsert by (indicator, agency, year).
+
+Every row must keep reports additive (targets.reports): an agency may not report an indicator
+that an agency above or below it reports too, whether in the database or elsewhere in the file.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.history import record_import
+from agencies.models import Agency
+from sheets.cells import parse_code, parse_text, parse_whole_number
+from sheets.locking import import_transaction
+from sheets.result import ImportResult
+from sheets.rows import flag_duplicates, parse_rows
+from sheets.table import Column, SheetSpec, read_table
+from sheets.workbook import open_workbook
+
+from .models import AggregateReport, Indicator
+from .reports import additivity_conflicts
+
+BATCH_SIZE = 2000
+FIRST_YEAR = 2016
+
+
+def _indicator_code(value) -> str:
+    # Indicator codes are lower-case slugs ("teachers-it"), unlike agency and staff codes.
+    return parse_text(value, max_length=64).lower()
+
+
+SHEET = SheetSpec("Báo cáo số liệu", (
+    Column("indicator_code", "Mã chỉ tiêu", True,
+           "teachers-it, vocational-students-it, secondary-students-informatics, enterprises-trained, citizens-trained",
+           "teachers-it"),
+    Column("agency_code", "Mã đơn vị", True, "the reporting agency", "SGDDT"),
+    Column("year", "Năm", True, f"{FIRST_YEAR} to the current year", 2020),
+    Column("numerator", "Tử số", True, "whole number ≥ 0", 1180),
+    Column("denominator", "Mẫu số", True, "whole number ≥ Tử số", 1200),
+    Column("note", "Ghi chú", False, "text", ""),
+))
+SHEETS = (SHEET,)
+
+PARSERS = {
+    "indicator_code": _indicator_code,
+    "agency_code": parse_code,
+    "year": parse_whole_number,
+    "numerator": parse_whole_number,
+    "denominator": parse_whole_number,
+    "note": lambda value: parse_text(value, max_length=2000),
+}
+
+
+def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool = False) -> ImportResult:
+    """Import an aggregate reports workbook. Raises UnusableFile when the file cannot be used at all."""
+    result = ImportResult(kind="reports", dry_run=dry_run)
+    table = read_table(open_workbook(data), SHEET)
+    result.tables.append(table)
+    rows = parse_rows(table, PARSERS, result)
+    this_year = timezone.localdate().year
+    for row in rows:
+        values = row.values
+        year = values.get("year")
+        if year is not None and not FIRST_YEAR <= year <= this_year:
+            row.error(result, "year", _("not a year from %(first)d to %(last)d") % {"first": FIRST_YEAR, "last": this_year})
+            values.pop("year")
+        numerator, denominator = values.get("numerator"), values.get("denominator")
+        if numerator is not None and denominator is not None and denominator < numerator:
+            row.error(result, "denominator", _("smaller than the numerator"))
+    duplicated = flag_duplicates(
+        rows, lambda v: (v.get("indicator_code"), v.get("agency_code"), v.get("year")) if len(v) >= 3 else None,
+        "indicator_code", result, _("the same indicator, agency and year are also on row %(row)s"),
+    )
+    has_note = table.has("note")
+    expected = {key for key in PARSERS if table.has(key)}
+
+    with import_transaction():
+        indicators: dict[str, Indicator] = {}
+        # The current programme's indicator wins when several programmes use one code.
+        for indicator in Indicator.objects.filter(source=Indicator.Source.REPORTS).order_by(
+            "programme__is_current", "programme__start_date"
+        ):
+            indicators[indicator.code] = indicator
+        agencies = {agency.code: agency for agency in Agency.objects.all()}
+        stored = {
+            (r[1], r[2], r[3]): r
+            for r in AggregateReport.objects.filter(indicator__in=list(indicators.values())).values_list(
+                "id", "indicator_id", "agency_id", "year", "numerator", "denominator", "note")
+        }
+        valid = []
+        for row in rows:
+            values = row.values
+            indicator = indicators.get(values.get("indicator_code"))
+            agency = agencies.get(values.get("agency_code"))
+            if "indicator_code" in values and indicator is None:
+                row.error(result, "indicator_code", _("not an aggregate indicator code"))
+            if "agency_code" in values and agency is None:
+                row.error(result, "agency_code", _("unknown agency"))
+            if indicator and agency and expected <= values.keys() and row.number not in duplicated:
+                valid.append((row, indicator, agency))
+        conflicts = additivity_conflicts(pairs={(i, a) for _row, i, a in valid})
+        creates, updates = [], []
+        for row, indicator, agency in valid:
+            others = conflicts.get((indicator.pk, agency.pk))
+            if others:
+                row.error(result, "agency_code", _("an agency above or below it also reports this indicator: %(codes)s")
+                          % {"codes": ", ".join(a.code for a in others)})
+                continue
+            values = row.values
+            new = {"numerator": values["numerator"], "denominator": values["denominator"]}
+            if has_note:
+                new["note"] = values["note"]
+            old = stored.get((indicator.pk, agency.pk, values["year"]))
+            label = f"{indicator.code} {agency.code} {values['year']}"
+            if old is None:
+                creates.append(AggregateReport(indicator=indicator, agency=agency, year=values["year"], **new))
+                result.note("created", label)
+            elif (old[4], old[5]) != (new["numerator"], new["denominator"]) or (has_note and old[6] != new["note"]):
+                updates.append(AggregateReport(pk=old[0], **new))
+                result.note("updated", label)
+        if result.errors:
+            return result
+        result.counts = {"created": len(creates), "updated": len(updates),
+                         "unchanged": len(rows) - len(creates) - len(updates)}
+        if dry_run:
+            return result
+        now = timezone.now()
+        AggregateReport.objects.bulk_create(creates, batch_size=BATCH_SIZE)
+        for report in updates:
+            report.updated_at = now
+        if updates:
+            fields = ["numerator", "denominator", "updated_at"] + (["note"] if has_note else [])
+            AggregateReport.objects.bulk_update(updates, fields, batch_size=BATCH_SIZE)
+        record_import(user=user, model=AggregateReport, file_name=file_name,
+                      checksum=hashlib.sha256(data).hexdigest(), summary=result.summary_line())
+        result.applied = True
+    return result

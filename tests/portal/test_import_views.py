@@ -1,0 +1,246 @@
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agencies.models import Agency, Staff
+from portal.models import ImportRun
+from tests.conftest import make_course, make_staff, make_user
+from tests.workbooks import ROSTER_HEADERS, read_back, xlsx
+from training.models import TrainingRecord
+
+
+def upload(data: bytes, name: str = "danh-sach.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+@pytest.fixture
+def admin_client(client, national_admin):
+    client.force_login(national_admin)
+    return client
+
+
+def roster(*rows):
+    return xlsx(ROSTER_HEADERS, *rows)
+
+
+def preview(client, data, kind="roster", **extra):
+    response = client.post(reverse("imports:upload", args=[kind]), {"file": upload(data), **extra})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportRun.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, args", [("imports:index", []), ("imports:upload", ["roster"]), ("imports:history", []),
+                                        ("imports:template", ["roster"]), ("imports:run-detail", [1])])
+def test_anonymous_is_sent_to_login(client, db, name, args):
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", ["leader", "district_officer"])
+@pytest.mark.parametrize("name, args", [("imports:index", []), ("imports:upload", ["roster"]), ("imports:history", [])])
+def test_only_administrators_import(client, request, persona, name, args):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse(name, args=args)).status_code == 403
+
+
+def test_administrator_sees_the_pages(admin_client, tree):
+    assert admin_client.get(reverse("imports:index")).status_code == 200
+    for kind in ["agencies", "roster", "training", "reports"]:
+        response = admin_client.get(reverse("imports:upload", args=[kind]))
+        assert response.status_code == 200
+        assert ("deactivate_missing" in response.content.decode()) == (kind == "roster")
+    assert admin_client.get(reverse("imports:upload", args=["nothing"])).status_code == 404
+    assert "imports:index" and reverse("imports:index") in admin_client.get(reverse("home")).content.decode()
+
+
+def test_templates_for_administrators_and_officers(client, tree, national_admin, district_officer, leader):
+    for user in (national_admin, district_officer):
+        client.force_login(user)
+        response = client.get(reverse("imports:template", args=["training"]))
+        assert response.status_code == 200 and response["Content-Disposition"].endswith('mau-dao-tao.xlsx"')
+        assert list(read_back(response.content))[:2] == ["Khóa học", "Học viên"]
+    client.force_login(leader)
+    assert client.get(reverse("imports:template", args=["roster"])).status_code == 403
+
+
+# --- preview, confirm, cancel ----------------------------------------------------------------------
+
+def test_preview_writes_nothing_then_confirm_applies_the_stored_file(admin_client, tree, national_admin):
+    data = roster(["CB1", "An", "SNV", "CC"], ["CB2", "Bình", "H-A", "VC"])
+    run = preview(admin_client, data)
+    assert (run.status, run.user, run.size, run.file_name) == ("previewed", national_admin, len(data), "danh-sach.xlsx")
+    assert run.checksum == hashlib.sha256(data).hexdigest() and bytes(run.data) == data
+    assert not Staff.objects.exists()
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "Confirm" in page or "Xác nhận" in page or reverse("imports:run-apply", args=[run.pk]) in page
+
+    response = admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.status == "applied" and run.applied_at is not None
+    assert run.summary["counts"]["created"] == 2
+    assert Staff.objects.count() == 2
+
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))  # a second click applies nothing
+    assert Staff.objects.count() == 2
+
+
+def test_english_preview_shows_counts_ignored_columns_and_transfer(admin_client, tree):
+    make_staff(code="CB1", agency=tree.department)
+    admin_client.cookies["django_language"] = "en"
+    run = preview(admin_client, xlsx(ROSTER_HEADERS + ["Ghi chú"], ["CB1", "An", "H-A", "CC", ""],
+                                     ["CB9", "Chín", "SNV", "CC", ""]))
+    page = admin_client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Ghi chú" in page and "CB1: SNV → H-A" in page
+
+
+def test_confirm_refuses_a_file_whose_bytes_changed(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    ImportRun.objects.filter(pk=run.pk).update(data=roster(["EVIL", "X", "SNV", "CC"]))
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "failed" and not Staff.objects.exists()
+
+
+def test_cancel_drops_the_bytes_and_writes_nothing(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    response = admin_client.post(reverse("imports:run-cancel", args=[run.pk]))
+    assert response.status_code == 302 and response.url == reverse("imports:upload", args=["roster"])
+    run.refresh_from_db()
+    assert run.status == "cancelled" and bytes(run.data) == b""
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert not Staff.objects.exists()
+
+
+def test_row_errors_are_listed_and_bad_rows_can_be_downloaded(admin_client, tree):
+    data = xlsx(["DANH SÁCH"], ROSTER_HEADERS + ["Ngày sinh"], ["CB1", "An", "SNV", "CC", "31/02/1990"],
+                ["CB2", "=cmd", "SNV", "CC", ""], ["CB3", "Cường", "NOWHERE", "XX", ""])
+    run = preview(admin_client, data)
+    assert run.error_count == 4  # "=cmd" was saved as a formula with no value
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "31/02/1990" in page and "NOWHERE" in page
+    assert reverse("imports:run-apply", args=[run.pk]) not in page
+
+    response = admin_client.get(reverse("imports:run-bad-rows", args=[run.pk]))
+    assert response.status_code == 200
+    sheet = read_back(response.content)["Sheet1"]
+    assert sheet[0][:5] == ROSTER_HEADERS + ["Ngày sinh"]
+    assert [row[0] for row in sheet[1:]] == ["CB1", "CB2", "CB3"]
+    assert "Ngày sinh" in sheet[1][5]
+    assert sheet[2][1] == "=cmd"  # the value as uploaded (test_writer checks it is inert text)
+    assert "Mã đơn vị" in sheet[3][5] and "Loại" in sheet[3][5]
+
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert not Staff.objects.exists()
+
+
+def test_data_changed_since_preview_fails_without_writing(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"], ["CB2", "Bình", "X-B1", "CC"]))
+    Staff.objects.all().delete()
+    Agency.objects.filter(code="X-B1").delete()
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "failed" and run.error_count == 1
+    assert not Staff.objects.exists()
+
+
+def test_unusable_file_gets_one_sentence_and_no_run(admin_client, tree):
+    response = admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(b"a,b\n1,2\n", "x.xlsx")})
+    assert response.status_code == 200
+    assert "CSV" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_oversized_upload_is_refused(admin_client, tree, settings):
+    settings.UPLOAD_MAX_BYTES = 100
+    response = admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(b"x" * 500)})
+    assert response.status_code == 200 and not ImportRun.objects.exists()
+
+
+def test_deactivate_missing_checkbox(admin_client, tree):
+    make_staff(code="GONE", agency=tree.department)
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]), deactivate_missing="on")
+    assert run.options == {"deactivate_missing": True} and run.summary["counts"]["left"] == 1
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert Staff.objects.get(code="GONE").left_on is not None
+
+
+def test_other_formats_go_through_the_same_flow(admin_client, tree):
+    data = xlsx(["Mã đơn vị", "Tên đơn vị", "Cấp", "Loại", "Mã đơn vị cấp trên"],
+                ["NEW", "Mới", "Tỉnh", "Sở-Ban-Ngành", "UBND-T"])
+    run = preview(admin_client, data, kind="agencies")
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert Agency.objects.get(code="NEW").path.startswith(tree.province.path)
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+def test_history_lists_who_imported_which_file(admin_client, tree, django_assert_max_num_queries):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    page = admin_client.get(reverse("imports:history")).content.decode()
+    assert "danh-sach.xlsx" in page and run.checksum[:10] in page and "Quản trị viên" in page
+    with django_assert_max_num_queries(6):
+        admin_client.get(reverse("imports:history"))
+    preview(admin_client, roster(["CB2", "Bình", "SNV", "CC"]))
+    preview(admin_client, roster(["CB3", "Cường", "SNV", "CC"]))
+    with django_assert_max_num_queries(6):
+        admin_client.get(reverse("imports:history"))
+
+
+# --- course participants (issue 5) -----------------------------------------------------------------
+
+def participants(*rows):
+    return xlsx(sheets={"Học viên": [["Mã cán bộ", "Mã khóa học", "Kết quả"], *rows]})
+
+
+def test_course_participants_access(client, tree, district_officer, outsider, leader, national_admin):
+    course = make_course(code="KH-A", agency=tree.district_a)
+    url = reverse("imports:course-participants", args=[course.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.force_login(leader)
+    assert client.get(url).status_code == 403
+    for user in (district_officer, national_admin):
+        client.force_login(user)
+        assert client.get(url).status_code == 200
+    province_wide = make_course(code="KH-T")
+    client.force_login(district_officer)
+    assert client.get(reverse("imports:course-participants", args=[province_wide.pk])).status_code == 404
+
+
+def test_officer_imports_participants_of_own_course_only_from_own_subtree(client, tree, district_officer, outsider):
+    course = make_course(code="KH-A", agency=tree.district_a)
+    make_staff(code="A1", agency=tree.commune_a1)
+    make_staff(code="B1", agency=tree.commune_b1)
+    client.force_login(district_officer)
+    url = reverse("imports:course-participants", args=[course.pk])
+    response = client.post(url, {"file": upload(participants(["A1", "KH-A", "Đạt"], ["B1", "KH-A", "Đạt"]))})
+    run = ImportRun.objects.get()
+    assert response.url == run.get_absolute_url() and run.kind == "course_participants"
+    assert run.error_count == 1 and run.summary["errors"][0]["value"] == "B1"
+
+    response = client.post(url, {"file": upload(participants(["A1", "", "Đạt"]))})
+    good = ImportRun.objects.exclude(pk=run.pk).get()
+    assert good.error_count == 0
+    client.force_login(outsider)
+    assert client.get(good.get_absolute_url()).status_code == 404
+    assert client.post(reverse("imports:run-apply", args=[good.pk])).status_code == 404
+    client.force_login(district_officer)
+    client.post(reverse("imports:run-apply", args=[good.pk]))
+    assert TrainingRecord.objects.get().course == course
+
+
+def test_officer_cannot_reach_administrator_runs(client, tree, district_officer, national_admin):
+    client.force_login(national_admin)
+    run = preview(client, roster(["CB1", "An", "SNV", "CC"]))
+    client.force_login(district_officer)
+    assert client.get(run.get_absolute_url()).status_code == 404
+    assert client.get(reverse("imports:run-bad-rows", args=[run.pk])).status_code == 404
+    client.force_login(make_user(role="leader"))
+    assert client.get(run.get_absolute_url()).status_code == 403
