@@ -108,3 +108,18 @@ def district_officer(tree) -> User:
 def outsider(tree) -> User:
     """IT officer of district B: everything in district A is out of scope."""
     return make_user(username="officer-b", role=User.Role.OFFICER, agency=tree.district_b, full_name="Cán bộ CNTT huyện B")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Browser tests skip where Chromium is missing, with the reason, but fail under CI, which must run them."""
+    if item.get_closest_marker("browser") is None:
+        return
+    from tests.browser.support import browser_unavailable, under_ci
+
+    reason = browser_unavailable()
+    if reason is None:
+        return
+    if under_ci():
+        pytest.fail(f"{reason}: CI=true requires the browser tests to run", pytrace=False)
+    pytest.skip(f"{reason}; the browser tests need it (or deselect them with -m 'not browser')")

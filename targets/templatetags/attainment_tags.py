@@ -18,6 +18,8 @@ from targets.dashboards import STATUS_LABELS
 register = template.Library()
 
 OP_SYMBOLS = {">": ">", ">=": "≥"}
+# "95,9 %" and "≥ 100 %" must not break across lines in narrow table cells.
+NBSP = "\u00a0"
 
 
 @register.filter
@@ -30,12 +32,12 @@ def status_label(status: str | None) -> str:
 def target_text(target: TargetSpec | None) -> str:
     if target is None:
         return ""
-    return f"{OP_SYMBOLS.get(target.op, target.op)} {number_format(target.percent.normalize(), use_l10n=True)} %"
+    return f"{OP_SYMBOLS.get(target.op, target.op)}{NBSP}{number_format(target.percent.normalize(), use_l10n=True)}{NBSP}%"
 
 
 @register.filter
 def percent_text(value: Decimal | None) -> str:
-    return "—" if value is None else f"{number_format(value, 1, use_l10n=True)} %"
+    return "—" if value is None else f"{number_format(value, 1, use_l10n=True)}{NBSP}%"
 
 
 @register.simple_tag

@@ -1,0 +1,60 @@
+"""What the browser tests share: where Chromium is, how it is started, and small page helpers.
+
+Kept apart from conftest.py so that tests/conftest.py can ask whether Chromium is usable before any
+browser fixture runs (every test marked `browser`, in any folder, skips or fails the same way).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+
+from django.utils import translation
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, never a browser downloaded by Playwright; nothing may phone home during a test.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM.exists():
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def t(message: str) -> str:
+    """`message` as the Vietnamese interface shows it: the catalogue when there is one, else the source text.
+
+    The tests read in English while the browser works in Vietnamese, the portal's default language.
+    """
+    with translation.override("vi"):
+        return str(translation.gettext(message))
+
+
+def exact(text: str) -> re.Pattern:
+    """A whole-text pattern for get_by_role(name=...), so that "Show" does not also match "Shown"."""
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
+def follow(page, target) -> None:
+    """Click a link or a submit button and wait until the next page has loaded, styles included.
+
+    A click returns once navigation starts; reading the page before it loads would read the old one,
+    or the new one before its style sheet hides what is for print only.
+    """
+    with page.expect_navigation():
+        target.click()
