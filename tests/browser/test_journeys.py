@@ -69,7 +69,7 @@ def test_officer_trains_five_leaders_and_sees_the_agency_figure_rise(page, sign_
         # Typed the way people type on a keyboard without a Vietnamese input method.
         page.get_by_label(t("Name or code")).fill(fold(name))
         follow(page, page.get_by_role("button", name=exact(t("Search"))))
-        page.get_by_label(f"{code} {name}", exact=True).check()
+        page.get_by_role("checkbox", name=f"{code} {name}", exact=True).check()
         follow(page, page.get_by_role("button", name=t("Add the people ticked")))
         assert page.url == course_page
     participants = page.locator("main table tbody")
