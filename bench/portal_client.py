@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import re
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
@@ -39,6 +38,7 @@ class Response:
     headers: dict
     body: bytes
     elapsed: float  # seconds
+    finished: float  # time.monotonic() when the body was read
 
     @property
     def location(self) -> str:
@@ -103,6 +103,7 @@ class PortalClient:
                 self.close()
                 raise
         elapsed = time.perf_counter() - started
+        finished = time.monotonic()
         response_headers = {}
         for name, value in raw.getheaders():
             if name.lower() == "set-cookie":
@@ -111,7 +112,7 @@ class PortalClient:
                 response_headers[name.lower()] = value
         if response_headers.get("connection", "").lower() == "close":
             self.close()
-        return Response(raw.status, response_headers, data, elapsed)
+        return Response(raw.status, response_headers, data, elapsed, finished)
 
     def _store_cookie(self, header: str) -> None:
         first, _, attributes = header.partition(";")
@@ -156,7 +157,7 @@ def wait_until_up(base_url: str, path: str = "/healthz", timeout: float = 60.0) 
             if response.status == 200:
                 return
             last = f"status {response.status}"
-        except (OSError, socket.timeout, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException) as exc:
             last = type(exc).__name__
         finally:
             client.close()

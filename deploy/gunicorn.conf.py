@@ -32,3 +32,6 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Only our nginx on this machine may tell gunicorn that the original request was HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "portal")
+# Gunicorn 25+ opens a control socket in $HOME by default; several instances on one machine would
+# fight over it, and systemd's ExecReload (HUP) is all the control needed.
+control_socket_disable = True

@@ -45,6 +45,8 @@ def database_unavailable_response(request) -> HttpResponse:
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    # DatabaseUnavailableMiddleware already wrote one warning line; spare the journal Django's second one.
+    response._has_been_logged = True
     return response
 
 
@@ -54,6 +56,9 @@ def server_error(request):
     DatabaseUnavailableMiddleware catches such errors raised by views; this covers the few raised
     by other middleware (a session saved after the view, for instance).
     """
-    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("database unavailable on %s %s (outside the view): %s", request.method, request.path,
+                       type(exc).__name__)
         return database_unavailable_response(request)
     return plain_server_error(request)

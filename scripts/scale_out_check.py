@@ -146,7 +146,7 @@ def main() -> int:
         for client in (a, b, intruder_a, intruder_b):
             client.close()
     finally:
-        for process, log in servers:
+        for process, _log in servers:
             os.killpg(process.pid, signal.SIGTERM)
         for process, log in servers:
             try:
