@@ -156,6 +156,31 @@ def _seed_minimal(departments: int = 20, districts: int = 8, communes_per_distri
                                    agency=agency, category=rng.choice(["CB", "CC", "VC", "HD"]),
                                    is_it_staff=s == 0, is_leader=s == 1))
         Staff.objects.bulk_create(staff, batch_size=2000)
+        _seed_training(rng)
+
+
+def _seed_training(rng: random.Random, courses: int = 12, records_per_course: int = 400) -> None:
+    """Courses in each category and results for a sample of staff, with FirstPass kept in step."""
+    import datetime
+
+    from agencies.models import Staff
+    from training.models import Course, CourseCategory, TrainingRecord
+    from training.passes import refresh_first_passes
+
+    categories = list(CourseCategory.objects.all())
+    staff_ids = list(Staff.objects.values_list("pk", flat=True))
+    records = []
+    for c in range(courses):
+        start = datetime.date(2018 + c % 3, 1 + c % 12, 5)
+        course = Course.objects.create(code=f"K{c:03d}", name=f"Khóa bồi dưỡng CNTT {c + 1}",
+                                       category=categories[c % len(categories)], start_date=start,
+                                       end_date=start + datetime.timedelta(days=4), organiser="Sở Thông tin và Truyền thông")
+        for staff_id in rng.sample(staff_ids, min(records_per_course, len(staff_ids))):
+            result = rng.choice(["passed", "passed", "passed", "failed", "absent"])
+            records.append(TrainingRecord(staff_id=staff_id, course=course, result=result,
+                                          completed_on=course.end_date if result == "passed" else None))
+    TrainingRecord.objects.bulk_create(records, batch_size=2000)
+    refresh_first_passes()
 
 
 @dataclass
