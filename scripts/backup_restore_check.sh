@@ -27,7 +27,7 @@ started=$(now)
 
 echo "== backup: pg_dump -Fc $SOURCE_DB -> $DUMP"
 # One consistent snapshot: the portal may keep serving (and writing) while this runs.
-pg_dump -Fc --no-owner -d "$SOURCE_DB" -f "$DUMP" || fail "pg_dump failed"
+pg_dump -Fc -d "$SOURCE_DB" -f "$DUMP" || fail "pg_dump failed"
 pg_restore --list "$DUMP" > /dev/null || fail "the archive is not readable"
 dumped=$(now)
 
