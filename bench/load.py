@@ -14,7 +14,7 @@ connection; each fires its next request as soon as the last one answers (no thin
 --think-ms), so the figures are those of a saturated server.
 
 Leaders and officers read the pages in READ_PAGES (a URL name that does not resolve yet is
-skipped, so pages added later only need a line there); writers save through WRITES. The report
+skipped, so pages added later only need a line there); saves are listed in resolve_writes(). The report
 gives requests per second, p50/p90/p99/max latency, errors, and with --restart-db-at what the
 portal answered while the database was down, how fast it recovered and whether every row whose
 save was confirmed before is still there.
@@ -25,6 +25,7 @@ the load itself is plain HTTP (http.client) to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import json
 import os
@@ -42,24 +43,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "bench"))
 
-from portal_client import PortalClient, Response, ensure_loopback, wait_until_up  # noqa: E402
+from portal_client import PortalClient, Response, ensure_loopback, parse_form, wait_until_up  # noqa: E402
 
 DEFAULT_PASSWORD = "Bench-load-password-2025"
 USER_PREFIX = "bench-"
 MAX_USERS = 200
 
-# (label, URL name or literal path, argument pool or None). The pools are "agency" and "staff":
-# ids the signed-in user may see. After the dashboards and training pages merge, add them here, e.g.
-#   ("dashboard", "targets:dashboard", None), ("course list", "training:course-list", None),
-#   ("attainment json", "/api/attainment.json?target_year=2020", None),
+EVERYONE = ("administrator", "leader", "officer")
+# (label, URL name or literal path, argument pool or None, roles). The pools ("agency", "staff",
+# "course") hold ids the signed-in user may see. A URL name that does not resolve in this version
+# is skipped, so the pages of later work are listed already and join the load once merged.
 READ_PAGES = [
-    ("home", "home", None),
-    ("agency list", "agencies:agency-list", None),
-    ("agency detail", "agencies:agency-detail", "agency"),
-    ("staff detail", "agencies:staff-detail", "staff"),
+    ("home", "home", None, EVERYONE),
+    ("agency list", "agencies:agency-list", None, EVERYONE),
+    ("agency detail", "agencies:agency-detail", "agency", EVERYONE),
+    ("staff detail", "agencies:staff-detail", "staff", EVERYONE),
+    ("staff list", "agencies:staff-list", None, EVERYONE),
+    ("course list", "training:course-list", None, EVERYONE),
+    ("course detail", "training:course-detail", "course", EVERYONE),
+    ("agency attainment", "targets:agency", "agency", EVERYONE),
+    ("attainment API", "api-attainment", None, ("administrator", "leader")),
 ]
-# Every WRITE_EVERY-th action of a writer is a save.
-WRITE_EVERY = 3
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,7 +83,7 @@ def prepare(args) -> None:
     from django.core.management import call_command, get_commands
 
     from accounts.models import SignInFailure
-    from agencies.models import Agency, Level, User
+    from agencies.models import Agency, User
 
     if not Agency.objects.exists():
         if "seed_demo" in get_commands():
@@ -88,9 +92,7 @@ def prepare(args) -> None:
         else:
             print("seed_demo is not available here: seeding the small built-in tree")
             _seed_minimal()
-    districts = list(Agency.objects.filter(level=Level.DISTRICT).order_by("path"))
-    departments = list(Agency.objects.filter(kind=Agency.Kind.DEPARTMENT).order_by("path"))
-    officer_agencies = [a for pair in zip(districts, departments, strict=False) for a in pair] or districts or departments
+    officer_agencies = _officer_agencies()
     if not officer_agencies:
         raise SystemExit("the database has no district or department to give the bench officers")
     password = make_password(args.password)
@@ -104,6 +106,15 @@ def prepare(args) -> None:
         })
     SignInFailure.objects.filter(username__startswith=USER_PREFIX).delete()
     print(f"{len(roles)} bench users ready ({Counter(roles)}); {Agency.objects.count()} agencies")
+
+
+def _officer_agencies() -> list:
+    """Districts and departments in turn: bench officer i works for the i-th."""
+    from agencies.models import Agency, Level
+
+    districts = list(Agency.objects.filter(level=Level.DISTRICT).order_by("path"))
+    departments = list(Agency.objects.filter(kind=Agency.Kind.DEPARTMENT).order_by("path"))
+    return [a for pair in zip(districts, departments, strict=False) for a in pair] or districts or departments
 
 
 def _roles(n: int) -> list[str]:
@@ -159,8 +170,10 @@ def _seed_minimal(departments: int = 20, districts: int = 8, communes_per_distri
         _seed_training(rng)
 
 
-def _seed_training(rng: random.Random, courses: int = 12, records_per_course: int = 400) -> None:
-    """Courses in each category and results for a sample of staff, with FirstPass kept in step."""
+def _seed_training(rng: random.Random, managed_per_agency: int = 2, province_courses: int = 6,
+                   participants: int = 40) -> None:
+    """Courses managed by the bench officers' agencies (so officers can record results) and province-wide
+    courses, with results for a sample of staff, and FirstPass kept in step."""
     import datetime
 
     from agencies.models import Staff
@@ -168,15 +181,19 @@ def _seed_training(rng: random.Random, courses: int = 12, records_per_course: in
     from training.passes import refresh_first_passes
 
     categories = list(CourseCategory.objects.all())
-    staff_ids = list(Staff.objects.values_list("pk", flat=True))
+    plan = [(agency, list(Staff.objects.filter(agency__path__startswith=agency.path).values_list("pk", flat=True)))
+            for agency in _officer_agencies() for _ in range(managed_per_agency)]
+    everyone = list(Staff.objects.values_list("pk", flat=True))
+    plan += [(None, everyone)] * province_courses
     records = []
-    for c in range(courses):
+    for c, (agency, pool) in enumerate(plan):
         start = datetime.date(2018 + c % 3, 1 + c % 12, 5)
-        course = Course.objects.create(code=f"K{c:03d}", name=f"Khóa bồi dưỡng CNTT {c + 1}",
-                                       category=categories[c % len(categories)], start_date=start,
-                                       end_date=start + datetime.timedelta(days=4), organiser="Sở Thông tin và Truyền thông")
-        for staff_id in rng.sample(staff_ids, min(records_per_course, len(staff_ids))):
-            result = rng.choice(["passed", "passed", "passed", "failed", "absent"])
+        course = Course.objects.create(
+            code=f"K{c:03d}", name=f"Khóa bồi dưỡng CNTT {c + 1}", category=categories[c % len(categories)],
+            start_date=start, end_date=start + datetime.timedelta(days=4), agency=agency,
+            organiser=agency.name if agency else "Sở Thông tin và Truyền thông")
+        for staff_id in rng.sample(pool, min(participants if agency else 400, len(pool))):
+            result = rng.choice(["passed", "passed", "passed", "failed", "absent", "pending"])
             records.append(TrainingRecord(staff_id=staff_id, course=course, result=result,
                                           completed_on=course.end_date if result == "passed" else None))
     TrainingRecord.objects.bulk_create(records, batch_size=2000)
@@ -197,6 +214,7 @@ def build_plan(args) -> list[BenchUser]:
     from django.db import connections
 
     from agencies.models import Agency, Staff, User
+    from training.models import Course
 
     rng = random.Random(7)
     users = []
@@ -204,59 +222,114 @@ def build_plan(args) -> list[BenchUser]:
         user = User.objects.select_related("agency").get(username=username)
         agencies = list(Agency.objects.visible_to(user).values_list("pk", flat=True))
         staff = list(Staff.objects.visible_to(user).values_list("pk", flat=True)[:20000])
-        pools = {"agency": rng.sample(agencies, min(200, len(agencies))), "staff": rng.sample(staff, min(500, len(staff)))}
+        courses = list(Course.objects.visible_to(user).values_list("pk", flat=True)[:5000])
+        # Courses this officer may record results for: managed within their subtree, with participants there.
+        editable = list(Course.objects.filter(
+            agency__path__startswith=user.agency.path, records__staff__agency__path__startswith=user.agency.path,
+        ).distinct().values_list("pk", flat=True)[:50]) if role == "officer" and user.agency_id else []
+        pools = {"agency": rng.sample(agencies, min(200, len(agencies))), "staff": rng.sample(staff, min(500, len(staff))),
+                 "course": rng.sample(courses, min(200, len(courses))), "editable_course": editable}
         users.append(BenchUser(user.username, role, pools, writer_agency=rng.choice(agencies) if agencies else None))
     connections.close_all()
     return users
 
 
-def resolve_pages() -> list[tuple[str, str, str | None]]:
-    from django.urls import NoReverseMatch, reverse
-
+def resolve_pages() -> list[tuple[str, str, str | None, tuple]]:
     pages = []
-    for label, target, pool in READ_PAGES:
-        if target.startswith("/"):
-            pages.append((label, target, pool))
-            continue
-        try:
-            pages.append((label, reverse(target, args=[0] if pool else None).replace("/0/", "/{id}/"), pool))
-        except NoReverseMatch:
+    for label, target, pool, roles in READ_PAGES:
+        path = _path_template(target, pool)
+        if path is None:
             print(f"  (skipping {label!r}: {target} does not exist in this version)")
+        else:
+            pages.append((label, path, pool, roles))
     return pages
 
 
+def _path_template(target: str, pool: str | None) -> str | None:
+    """"/don-vi/{id}/" for a URL name taking one id, the path itself for a literal, None if unknown."""
+    from django.urls import NoReverseMatch, reverse
+
+    if target.startswith("/"):
+        return target
+    try:
+        return reverse(target, args=[0] if pool else None).replace("/0/", "/{id}/")
+    except NoReverseMatch:
+        return None
+
+
 # --------------------------------------------------------------------------------------------
-# Writes: each returns a list of (label, Response) and the key of the row it saved, if it did.
+# Writes: each returns [(label, Response)] and the claims it made: ("staff", code, None) for a
+# row that must exist, ("result", record id, result) for a value that must be the record's last.
 # --------------------------------------------------------------------------------------------
-def write_admin_staff(client: PortalClient, user: BenchUser, key: str):
-    """An administrator adds a staff member through the admin (the only save page before issue 5)."""
+def write_admin_staff(client: PortalClient, user: BenchUser, n: int, rng: random.Random):
+    """An administrator adds a staff member through the admin."""
     path = "/quan-tri/agencies/staff/add/"
+    key = f"BENCH-{user.username.rsplit('-', 1)[-1]}-{n}-{rng.randrange(10**8):08d}"
     form = client.get(path)
     if form.status != 200:
-        return [("save: admin add staff (form)", form)], None
+        return [("save: admin add staff (form)", form)], []
     response = client.post_form(path, {
         "code": key, "full_name": f"Cán bộ thử tải {key}", "agency": user.writer_agency, "category": "CC",
         "it_qualification": "none", "gender": "", "position": "", "birth_date": "", "birth_year": "",
         "joined_on": "", "left_on": "", "_save": "1",
     }, page=form)
-    return [("save: admin add staff (form)", form), ("save: admin add staff (post)", response)], (
-        key if response.status == 302 else None)
+    claims = [("staff", key, None)] if response.status == 302 else []
+    return [("save: admin add staff (form)", form), ("save: admin add staff (post)", response)], claims
 
 
-WRITES = {"administrator": write_admin_staff}
+def write_course_results(client: PortalClient, user: BenchUser, n: int, rng: random.Random):
+    """An officer changes some results on a course's results page and saves the page (training pages)."""
+    template = _RESULTS_PATH
+    course = rng.choice(user.pools["editable_course"])
+    path = template.format(id=course)
+    page = client.get(path)
+    form = parse_form(page.body, "TOTAL_FORMS") if page.status == 200 else None
+    if form is None:
+        return [("save: course results (form)", page)], []
+    changed = []
+    for name, value in list(form.fields):
+        if name.endswith("-result") and rng.random() < 0.3:
+            choices = [c for c in form.options.get(name, []) if c and c != value]
+            if choices:
+                new = rng.choice(choices)
+                form.set(name, new)
+                record = form.value(name[: -len("result")] + "record")
+                changed.append((int(record), new))
+    response = client.request("POST", path, [*form.fields])
+    claims = [("result", record, result) for record, result in changed] if response.status == 302 else []
+    return [("save: course results (form)", page), ("save: course results (post)", response)], claims
 
 
-def verify_saved(keys: list[str]) -> int:
-    """How many of the confirmed saves are in the database now."""
+_RESULTS_PATH: str | None = None
+
+
+def resolve_writes() -> dict:
+    """role -> (write function, every how many actions); saves of pages not merged yet are left out."""
+    global _RESULTS_PATH
+    writes = {"administrator": (write_admin_staff, 3)}
+    _RESULTS_PATH = _path_template("training:participant-results", "editable_course")
+    if _RESULTS_PATH:
+        writes["officer"] = (write_course_results, 4)
+    else:
+        print("  (officers only read: training:participant-results does not exist in this version)")
+    return writes
+
+
+def verify_claims(claims: list[tuple[str, object, object]]) -> dict:
+    """How many confirmed saves the database still shows: every added row, every record's last result."""
     from django.db import connections
 
     from agencies.models import Staff
+    from training.models import TrainingRecord
 
     connections.close_all()
-    found = 0
-    for start in range(0, len(keys), 1000):
-        found += Staff.objects.filter(code__in=keys[start:start + 1000]).count()
-    return found
+    codes = [key for kind, key, _ in claims if kind == "staff"]
+    last_result = {key: value for kind, key, value in claims if kind == "result"}
+    found_staff = sum(Staff.objects.filter(code__in=codes[i:i + 1000]).count() for i in range(0, len(codes), 1000))
+    actual = dict(TrainingRecord.objects.filter(pk__in=list(last_result)).values_list("pk", "result"))
+    found_results = sum(1 for pk, result in last_result.items() if actual.get(pk) == result)
+    return {"staff_added": len(codes), "staff_found": found_staff,
+            "results_saved": len(last_result), "results_found": found_results}
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,7 +347,7 @@ class Sample:
 @dataclass
 class Run:
     samples: list[Sample] = field(default_factory=list)
-    saved: list[tuple[float, str]] = field(default_factory=list)
+    saved: list[tuple[float, tuple]] = field(default_factory=list)
     events: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -294,21 +367,24 @@ def _outcome(label: str, response: Response) -> str:
     return f"error:{response.status}"
 
 
-def user_loop(user: BenchUser, client: PortalClient, pages, run: Run, t0: float, deadline: float, args, seed: int):
+def user_loop(user: BenchUser, client: PortalClient, pages, writes, run: Run, t0: float, deadline: float, args,
+              seed: int):
     rng = random.Random(seed)
-    writes = WRITES.get(user.role)
+    write, every = writes.get(user.role, (None, 0))
+    if write is write_course_results and not user.pools["editable_course"]:
+        write = None
+    pages = [p for p in pages if user.role in p[3]]
     n = 0
     while time.monotonic() < deadline:
         n += 1
         started = time.monotonic()
         try:
-            if writes and n % WRITE_EVERY == 0:
-                key = f"BENCH-{int(t0) % 100000}-{user.username.rsplit('-', 1)[-1]}-{n}"
-                results, saved = writes(client, user, key)
-                if saved:
-                    run.saved.append((time.monotonic() - t0, saved))
+            if write and n % every == 0:
+                results, claims = write(client, user, n, rng)
+                now = time.monotonic() - t0
+                run.saved.extend((now, claim) for claim in claims)
             else:
-                label, template, pool = rng.choice(pages)
+                label, template, pool, _roles_ = rng.choice(pages)
                 ids = user.pools[pool] if pool else None
                 if pool and not ids:
                     continue
@@ -408,8 +484,9 @@ def main() -> int:
 
     users = build_plan(args)
     pages = resolve_pages()
+    writes = resolve_writes()
     print(f"{len(users)} users ({dict(Counter(u.role for u in users))}) on {base_urls}; "
-          f"pages: {[p[0] for p in pages]}; writes: {sorted(WRITES)}")
+          f"pages: {[p[0] for p in pages]}; saves by: {sorted(writes)}")
     clients = [PortalClient(base_urls[i % len(base_urls)]) for i in range(len(users))]
     sign_in_started = time.monotonic()
     sign_in_threads = [threading.Thread(target=c.sign_in, args=(u.username, args.password))
@@ -423,10 +500,10 @@ def main() -> int:
     print(f"signed in {len(users)} users in {time.monotonic() - sign_in_started:.1f} s (Argon2 hashing)")
 
     run = Run()
-    wall_start = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    wall_start = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
     t0 = time.monotonic()
     deadline = t0 + args.duration
-    threads = [threading.Thread(target=user_loop, args=(u, c, pages, run, t0, deadline, args, i), daemon=True)
+    threads = [threading.Thread(target=user_loop, args=(u, c, pages, writes, run, t0, deadline, args, i), daemon=True)
                for i, (u, c) in enumerate(zip(users, clients, strict=True))]
     restarter = None
     if args.restart_db_at is not None:
@@ -453,12 +530,9 @@ def main() -> int:
 
     if args.restart_db_at is not None:
         report["restart"] = restart_report(samples, run, elapsed)
-    saved_keys = [key for _, key in run.saved]
-    found = verify_saved(saved_keys) if saved_keys else 0
-    report["saves"] = {"confirmed": len(saved_keys), "found_in_database": found,
-                       "confirmed_before_restart": sum(1 for t, _ in run.saved
-                                                       if args.restart_db_at is not None and t < run.events.get(
-                                                           "stop_requested", 0))}
+    report["saves"] = verify_claims([claim for _, claim in run.saved])
+    report["saves"]["confirmed_before_restart"] = sum(
+        1 for t, _ in run.saved if args.restart_db_at is not None and t < run.events.get("stop_requested", 0))
     print_report(report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False))
@@ -502,8 +576,8 @@ def restart_report(samples: list[Sample], run: Run, elapsed: float) -> dict:
 def _problems(report: dict, args) -> list[str]:
     problems = []
     saves = report["saves"]
-    if saves["found_in_database"] != saves["confirmed"]:
-        problems.append(f"{saves['confirmed'] - saves['found_in_database']} confirmed saves are missing")
+    if saves["staff_found"] != saves["staff_added"] or saves["results_found"] != saves["results_saved"]:
+        problems.append(f"confirmed saves missing from the database: {saves}")
     restart = report.get("restart")
     if restart is None:
         if report["overall"]["errors"] or report["overall"]["db_down_pages"]:
@@ -549,8 +623,8 @@ def print_report(report: dict) -> None:
                 print(f"   {phase:15} {s['requests']:>6} req, {s['rps']} req/s, p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, "
                       f"503 pages {s['db_down_pages']}, errors {s['errors'] or 0}")
     sv = report["saves"]
-    print(f"   saves confirmed {sv['confirmed']} (before the restart: {sv['confirmed_before_restart']}), "
-          f"found in the database {sv['found_in_database']}")
+    print(f"   saves: staff added {sv['staff_added']}, found {sv['staff_found']}; results saved {sv['results_saved']}, "
+          f"found {sv['results_found']}; confirmed before the restart: {sv['confirmed_before_restart']}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import ipaddress
 import re
 import time
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
 DB_DOWN_MARKER = b'id="database-unavailable"'
@@ -163,3 +164,80 @@ def wait_until_up(base_url: str, path: str = "/healthz", timeout: float = 60.0) 
             client.close()
         time.sleep(0.2)
     raise RuntimeError(f"{base_url}{path} did not come up within {timeout:.0f} s ({last})")
+
+
+@dataclass
+class Form:
+    """A form as a browser would submit it unchanged: its fields in order, and each select's options."""
+
+    action: str
+    fields: list[tuple[str, str]]
+    options: dict[str, list[str]]
+
+    def value(self, name: str) -> str | None:
+        return next((v for n, v in self.fields if n == name), None)
+
+    def set(self, name: str, value: str) -> None:
+        self.fields = [(n, value if n == name else v) for n, v in self.fields]
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+        self._select: str | None = None
+        self._selected: str | None = None
+        self._first_option: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = Form(a.get("action", ""), [], {})
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("name") and "disabled" not in a:
+            kind = a.get("type", "text").lower()
+            if kind in {"submit", "button", "image", "file", "reset"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in a:
+                return
+            self._form.fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select" and a.get("name"):
+            self._select, self._selected, self._first_option = a["name"], None, None
+            self._form.options[a["name"]] = []
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            self._form.options[self._select].append(value)
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in a:
+                self._selected = value
+        elif tag == "textarea" and a.get("name"):
+            self._textarea, self._text = a["name"], []
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select and self._form is not None:
+            chosen = self._selected if self._selected is not None else self._first_option
+            if chosen is not None:
+                self._form.fields.append((self._select, chosen))
+            self._select = None
+        elif tag == "textarea" and self._textarea and self._form is not None:
+            self._form.fields.append((self._textarea, "".join(self._text).lstrip("\n")))
+            self._textarea = None
+        elif tag == "form":
+            self._form = None
+
+
+def parse_form(body: bytes, containing: str) -> Form | None:
+    """The first form of the page with a field whose name contains `containing`."""
+    parser = _FormParser()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    return next((f for f in parser.forms if any(containing in name for name, _ in f.fields)), None)
