@@ -38,6 +38,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -48,6 +49,8 @@ from portal_client import PortalClient, Response, ensure_loopback, parse_form, w
 DEFAULT_PASSWORD = "Bench-load-password-2025"
 USER_PREFIX = "bench-"
 MAX_USERS = 200
+# Keeps the codes of staff added by this run apart from earlier runs' (codes are unique).
+RUN_TAG = f"{int(time.time()) % 10**7:07d}"
 
 EVERYONE = ("administrator", "leader", "officer")
 # (label, URL name or literal path, argument pool or None, roles). The pools ("agency", "staff",
@@ -264,7 +267,7 @@ def _path_template(target: str, pool: str | None) -> str | None:
 def write_admin_staff(client: PortalClient, user: BenchUser, n: int, rng: random.Random):
     """An administrator adds a staff member through the admin."""
     path = "/quan-tri/agencies/staff/add/"
-    key = f"BENCH-{user.username.rsplit('-', 1)[-1]}-{n}-{rng.randrange(10**8):08d}"
+    key = f"BENCH-{RUN_TAG}-{user.username.rsplit('-', 1)[-1]}-{n}"
     form = client.get(path)
     if form.status != 200:
         return [("save: admin add staff (form)", form)], []
@@ -360,11 +363,17 @@ def _outcome(label: str, response: Response) -> str:
     if response.is_db_down_page:
         return "db_down"
     if response.status == 200:
-        return "ok"
-    if response.status == 302:
-        # A save answers with a redirect; a page redirecting to the sign-in form lost its session.
-        return "ok" if "(post)" in label and "/dang-nhap/" not in response.location else "error:redirect"
+        # A save that answers 200 showed its form again: the data was refused.
+        return "error:form refused" if "(post)" in label else "ok"
+    if response.status in (301, 302, 303):
+        # A redirect to the sign-in form means the session was lost.
+        return "error:signed out" if "/dang-nhap/" in response.location else "ok"
     return f"error:{response.status}"
+
+
+def _local_path(location: str) -> str:
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def user_loop(user: BenchUser, client: PortalClient, pages, writes, run: Run, t0: float, deadline: float, args,
@@ -389,7 +398,11 @@ def user_loop(user: BenchUser, client: PortalClient, pages, writes, run: Run, t0
                 if pool and not ids:
                     continue
                 path = template.format(id=rng.choice(ids)) if pool else template
-                results = [(label, client.get(path))]
+                response = client.get(path)
+                results = [(label, response)]
+                if response.status in (301, 302) and "/dang-nhap/" not in response.location:
+                    # Follow it as a browser would (an old address kept for links, say).
+                    results.append((f"{label} (redirected)", client.get(_local_path(response.location))))
             for label, response in results:
                 end = response.finished - t0
                 run.add(Sample(end - response.elapsed, end, label, response.status, _outcome(label, response)))

@@ -10,7 +10,7 @@
 # and filled once (seed_demo when it exists, else load.py's small tree); delete it to start afresh:
 #   psql -h 127.0.0.1 -p 5433 -U postgres -c 'DROP DATABASE portal_load'
 # Environment: PYTHON (default /work/venv/bin/python or python3), WORKERS (gunicorn workers, default 5),
-# PORT (default 8200). Reports land in test-artifacts/load-*.json.
+# PORT (default 8200), LOAD_DB (default portal_load). Reports land in test-artifacts/load-*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,15 +20,16 @@ PG_VERSION="${PG_VERSION:-15}"
 CLUSTER="${CLUSTER:-load}"
 PG_PORT="${PG_PORT:-5433}"
 PORT="${PORT:-8200}"
-export DATABASE_URL="postgres://postgres@127.0.0.1:${PG_PORT}/portal_load"
+LOAD_DB="${LOAD_DB:-portal_load}"
+export DATABASE_URL="postgres://postgres@127.0.0.1:${PG_PORT}/${LOAD_DB}"
 mkdir -p test-artifacts
 
 if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$PG_VERSION $CLUSTER"; then
   pg_createcluster "$PG_VERSION" "$CLUSTER" -p "$PG_PORT" -- --auth=trust > /dev/null
 fi
 pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" "$CLUSTER" start 2>/dev/null || true
-if ! psql -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='portal_load'" | grep -q 1; then
-  psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE portal_load"
+if ! psql -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$LOAD_DB'" | grep -q 1; then
+  psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE \"$LOAD_DB\""
 fi
 
 "$PYTHON" manage.py migrate --noinput > /dev/null
