@@ -21,7 +21,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 def _production_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "CONN_"))}
     env.update(DEBUG="False", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="portal.example.gov.vn",
-               CSRF_TRUSTED_ORIGINS="https://portal.example.gov.vn", **extra)
+               CSRF_TRUSTED_ORIGINS="https://portal.example.gov.vn", TRUST_X_FORWARDED_FOR="true")
+    env.update(extra)
     return env
 
 
@@ -34,6 +35,14 @@ def test_deploy_check_is_clean_in_production():
     assert result.returncode == 0, output
     assert "System check identified no issues" in output
     assert "WARNING" not in output
+
+
+def test_deploy_check_warns_when_the_proxy_address_is_not_trusted():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=BASE_DIR, env=_production_env(TRUST_X_FORWARDED_FOR="false"), capture_output=True, text=True, timeout=120,
+    )
+    assert "accounts.W001" in result.stdout + result.stderr
 
 
 def test_production_settings_values():
