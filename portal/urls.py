@@ -14,6 +14,7 @@ admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
          name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
@@ -22,7 +23,6 @@ urlpatterns = [
     path("don-vi/", include("agencies.urls")),
     path("dao-tao/", include("training.urls")),
     path("chi-tieu/", include("targets.urls")),
-    path("healthz", health.healthz, name="healthz"),
 ]
 
 handler400 = "portal.views.bad_request"
