@@ -477,6 +477,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (bounded)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause between a user's requests")
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds a request may take before it counts as an error")
     parser.add_argument("--password", default=DEFAULT_PASSWORD)
     parser.add_argument("--prepare", action="store_true", help="seed if empty and create the bench users, then exit")
     parser.add_argument("--restart-db-at", type=float, help="stop PostgreSQL this many seconds into the load")
@@ -500,7 +501,7 @@ def main() -> int:
     writes = resolve_writes()
     print(f"{len(users)} users ({dict(Counter(u.role for u in users))}) on {base_urls}; "
           f"pages: {[p[0] for p in pages]}; saves by: {sorted(writes)}")
-    clients = [PortalClient(base_urls[i % len(base_urls)]) for i in range(len(users))]
+    clients = [PortalClient(base_urls[i % len(base_urls)], timeout=args.timeout) for i in range(len(users))]
     sign_in_started = time.monotonic()
     sign_in_threads = [threading.Thread(target=c.sign_in, args=(u.username, args.password))
                        for u, c in zip(users, clients, strict=True)]
