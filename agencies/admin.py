@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .history import record_change
 from .models import Agency, ChangeRecord, Staff, User
 
 
@@ -43,6 +44,20 @@ class UserAdmin(BaseUserAdmin):
     ]
     filter_horizontal = []
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["deactivate_users"]
+
+    @admin.action(description=_("Deactivate the selected users (signed out on their next click)"))
+    def deactivate_users(self, request, queryset):
+        # ModelBackend.get_user() refuses inactive users, so their open sessions stop working on the
+        # next request without hunting through the session table.
+        users = list(queryset.filter(is_active=True).exclude(pk=request.user.pk).select_related("agency"))
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(request, _("You cannot deactivate your own account."), messages.WARNING)
+        User.objects.filter(pk__in=[u.pk for u in users]).update(is_active=False)
+        for user in users:
+            record_change(user=request.user, instance=user, action=ChangeRecord.Action.UPDATE,
+                          changes={"is_active": [True, False]}, agency=user.agency)
+        self.message_user(request, _("%(count)d user(s) deactivated.") % {"count": len(users)}, messages.SUCCESS)
 
 
 @admin.register(ChangeRecord)

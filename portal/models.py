@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportRun(models.Model):
@@ -25,7 +26,8 @@ class ImportRun(models.Model):
         PREVIEWED = "previewed", _("Previewed")
         APPLIED = "applied", _("Applied")
         CANCELLED = "cancelled", _("Cancelled")
-        FAILED = "failed", _("Failed")
+        # Not the training result "Failed" (Không đạt): the import itself did not go through.
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     file_name = models.CharField(_("file name"), max_length=255)

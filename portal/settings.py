@@ -77,10 +77,13 @@ INSTALLED_APPS = [
     "agencies",
     "training",
     "targets",
+    "accounts",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -116,6 +120,13 @@ DATABASES = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
 }
+# Opening a PostgreSQL connection costs about 11 ms here, so workers keep theirs; the health
+# check makes Django replace a connection that died (a database restart) instead of failing on it.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0 if DEBUG else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database host must fail fast (the 503 page, /healthz) rather than hang a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
@@ -124,7 +135,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -178,3 +189,60 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Production serving and sign-in protection (issue 6; docs/operations.md) ---
+
+# Argon2 first: memory-hard, so guessing leaked hashes on GPUs is costly. The others still verify
+# older hashes, which Django re-hashes with Argon2 at the person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Failed sign-ins allowed within the sliding window before signing in is refused. The per-address
+# limit is higher because a commune office signs in from behind one NAT address.
+SIGNIN_FAILURE_LIMIT_PER_USERNAME = env_int("SIGNIN_FAILURE_LIMIT_PER_USERNAME", 5)
+SIGNIN_FAILURE_LIMIT_PER_IP = env_int("SIGNIN_FAILURE_LIMIT_PER_IP", 20)
+SIGNIN_FAILURE_WINDOW = env_int("SIGNIN_FAILURE_WINDOW", 15 * 60)
+# Behind our nginx the client address is the rightmost X-Forwarded-For entry; never trust it without a proxy.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# Sessions live in PostgreSQL so any worker or instance serves any person; a session ends after
+# SESSION_COOKIE_AGE (a working day) and, on shared office computers, when the browser closes.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# No inline scripts or styles anywhere: JavaScript in static/js/, CSS in static/css/.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+)
+# Load balancers and local checks call /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS preloading is a promise about the whole registrable domain, which the province's network
+# team owns, not the portal; set SECURE_HSTS_PRELOAD=true once they agree.
+SILENCED_SYSTEM_CHECKS = [] if env_bool("SECURE_HSTS_PRELOAD", False) else ["security.W021"]
+
+# One JSON line per request on stdout (portal.middleware.RequestLogMiddleware); everything else,
+# warnings and errors with their tracebacks, on stderr. systemd's journal keeps both.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "message": {"format": "%(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "requests": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "message"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "loggers": {
+        "portal.requests": {
+            "handlers": ["requests"], "level": "INFO" if env_bool("REQUEST_LOG", True) else "WARNING", "propagate": False,
+        },
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING").upper()},
+}

@@ -194,7 +194,7 @@ def ranking_table(rows: list[AttainmentRow], title: str) -> Table:
 
 def overview_tables(ctx: dict) -> list[Table]:
     return [
-        indicator_table(ctx["indicators"], lambda i: i.province, _("Province")),
+        indicator_table(ctx["indicators"], lambda i: i.province, _("Whole province")),
         scorecard_table(ctx["level_lines"], ctx["indicators"], _("By level")),
         ranking_table(ctx["ranking"], _("Ranking")),
         scorecard_table(ctx["scorecard"], ctx["indicators"], _("Scorecard")),

@@ -3,6 +3,7 @@ import datetime
 import itertools
 
 import pytest
+from django.utils import translation
 
 from agencies.models import Agency, Level, Staff, User
 from training.models import Course, CourseCategory, TrainingRecord
@@ -13,6 +14,18 @@ _counter = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code called directly by a test speaks English, the source language, as the commands do.
+
+    Without this, services and parsers would answer in LANGUAGE_CODE ("vi") now that the Vietnamese
+    catalogue exists. Requests are untouched: LocaleMiddleware still picks Vietnamese by default, so
+    pages are tested as people see them (tests/portal/test_translations.py checks both languages).
+    """
+    with translation.override("en"):
+        yield
 
 
 def make_agency(**overrides) -> Agency:

@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.forms import AgencyChoiceField, DayMonthYearInput, editable_agencies
 from agencies.models import Agency, User
@@ -22,8 +23,8 @@ class CourseFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Search"), required=False, help_text=_("Code, name, place or trainer."))
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
-    category = CategoryChoiceField(label=_("Category"), queryset=CourseCategory.objects.all(), required=False,
-                                   empty_label=_("All categories"))
+    category = CategoryChoiceField(label=pgettext_lazy("course", "Category"), queryset=CourseCategory.objects.all(),
+                                   required=False, empty_label=_("All categories"))
     organiser = forms.ChoiceField(label=_("Organiser"), required=False)
 
     def __init__(self, *args, years: list[int], organisers: list[str], **kwargs):
@@ -35,7 +36,7 @@ class CourseFilterForm(forms.Form):
 class CourseForm(forms.ModelForm):
     """A course, managed by one of the agencies the user may edit."""
 
-    category = CategoryChoiceField(label=_("Category"), queryset=CourseCategory.objects.all())
+    category = CategoryChoiceField(label=pgettext_lazy("course", "Category"), queryset=CourseCategory.objects.all())
     agency = AgencyChoiceField(label=_("Managing agency"), queryset=Agency.objects.none(),
                                help_text=_("Its IT officers (and those above it) manage the course and its participants."))
 

@@ -1,0 +1,97 @@
+"""Portal-wide middleware: request log lines, the Content-Security-Policy header, the database-down page.
+
+Django 5.2 has no built-in CSP, and the portal needs only one fixed policy, so a few lines
+here replace a dependency.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject, empty
+
+from accounts.throttle import client_ip
+
+from .health import DATABASE_ERRORS, database_unavailable_response
+
+request_logger = logging.getLogger("portal.requests")
+db_logger = logging.getLogger("portal.database")
+
+
+class RequestLogMiddleware:
+    """Writes one JSON line per request to the `portal.requests` logger (gunicorn's access log is off).
+
+    First in MIDDLEWARE so the duration covers every other layer, static files and redirects included.
+    For streamed downloads the duration ends when streaming starts.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        request_logger.info(json.dumps({
+            "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(duration_ms, 1),
+            "user_id": _user_id(request),
+            "remote_addr": client_ip(request),
+        }, ensure_ascii=False))
+        return response
+
+
+def _user_id(request) -> int | None:
+    # Only a user the request already loaded is reported: loading it here would cost a query
+    # on every static file and health check, and would fail while the database is down.
+    user = getattr(request, "user", None)
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds the Content-Security-Policy header (settings.CONTENT_SECURITY_POLICY; empty turns it off).
+
+    The policy forbids inline scripts and style attributes: JavaScript lives in static/js/ and
+    CSS in static/css/. A view that needs another policy sets the header itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a lost database connection in a view into a friendly 503 page instead of a 500.
+
+    Nothing is kept between requests: with CONN_HEALTH_CHECKS Django drops a broken persistent
+    connection and opens a new one on the next request, so the portal recovers on its own as
+    soon as PostgreSQL answers again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            first_line = (str(exception).strip().splitlines() or [""])[0]
+            db_logger.warning("database unavailable on %s %s: %s: %s", request.method, request.path,
+                              type(exception).__name__, first_line)
+            return database_unavailable_response(request)
+        return None
