@@ -137,7 +137,8 @@ class TrainingRecord(models.Model):
         indexes = [models.Index(fields=["staff", "result", "completed_on"])]
 
     def __str__(self) -> str:
-        return f"{self.staff_id} @ {self.course_id}: {self.result}"
+        # The admin shows this: the result's label, not its stored English value.
+        return f"{self.staff_id} @ {self.course_id}: {self.get_result_display()}"
 
     def clean(self):
         if self.result == self.Result.PASSED and not self.completed_on:
@@ -182,4 +183,4 @@ class FirstPass(models.Model):
         indexes = [models.Index(fields=["staff", "cutoff", "first_on"])]
 
     def __str__(self) -> str:
-        return f"{self.staff_id}/{self.category_id} from {self.cutoff_id}: {self.first_on}"
+        return f"{self.staff_id}/{self.category_id} · {self.cutoff_id}: {self.first_on}"

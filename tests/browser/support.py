@@ -36,13 +36,13 @@ def under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
-def t(message: str) -> str:
-    """`message` as the Vietnamese interface shows it: the catalogue when there is one, else the source text.
+def t(message: str, context: str | None = None) -> str:
+    """`message` (in `context`, as pgettext has it) as the Vietnamese interface shows it.
 
     The tests read in English while the browser works in Vietnamese, the portal's default language.
     """
     with translation.override("vi"):
-        return str(translation.gettext(message))
+        return str(translation.pgettext(context, message) if context else translation.gettext(message))
 
 
 def exact(text: str) -> re.Pattern:

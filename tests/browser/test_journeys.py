@@ -56,7 +56,7 @@ def test_officer_trains_five_leaders_and_sees_the_agency_figure_rise(page, sign_
     today = datetime.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     page.get_by_label(t("course code")).fill("DM-LD-01")
     page.get_by_label(t("course name")).fill("Bồi dưỡng kiến thức CNTT cho lãnh đạo huyện Đắk Mil")
-    page.get_by_label(t("Category")).select_option(label=LEADERSHIP_CATEGORY)
+    page.get_by_label(t("Category", "course")).select_option(label=LEADERSHIP_CATEGORY)
     page.get_by_label(t("start date")).fill(f"{today - datetime.timedelta(days=10):%d/%m/%Y}")
     page.get_by_label(t("end date")).fill(f"{today - datetime.timedelta(days=8):%d/%m/%Y}")
     page.get_by_label(t("organiser")).fill("Sở Thông tin và Truyền thông")

@@ -112,7 +112,7 @@ def test_forms_follow_the_page_by_keyboard_and_tie_errors_to_fields(page, sign_i
     assert order[-len(fields):] == fields, "nothing should come between the fields"
     page.get_by_label(t("course code")).fill("DM-LOI-01")
     page.get_by_label(t("course name")).fill("Khóa học có ngày sai")
-    page.get_by_label(t("Category")).select_option(index=1)
+    page.get_by_label(t("Category", "course")).select_option(index=1)
     page.get_by_label(t("start date")).fill("31/02/2021")
     page.get_by_label(t("end date")).fill("05/03/2021")
     with page.expect_navigation():
