@@ -12,7 +12,9 @@ from accounts.throttle import client_ip, lockout_for, record_failure
 
 
 def _sign_in(client, username, password, ip="192.0.2.10", url=None):
-    return client.post(url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def _signed_in(client) -> bool:
