@@ -183,3 +183,27 @@ class FirstPass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id}/{self.category_id} from {self.cutoff_id}: {self.first_on}"
+
+
+class FirstPassAny(models.Model):
+    """Each person's first passed completion in any category on or after a cutoff.
+
+    The minimum of that person's FirstPass rows, kept beside them by the same refresh: an indicator
+    that counts every category (the staff-* ones) then needs one row per person instead of one join
+    per category over the whole roster.
+    """
+
+    # The unique constraint's index leads with the cutoff, so the foreign key needs no index of its own.
+    cutoff = models.ForeignKey(PassCutoff, on_delete=models.CASCADE, related_name="+", db_index=False)
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="first_passes_any")
+    first_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("first pass in any category")
+        verbose_name_plural = _("first passes in any category")
+        constraints = [
+            models.UniqueConstraint(fields=["cutoff", "staff"], name="one_first_pass_any_per_cutoff"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} from {self.cutoff_id}: {self.first_on}"
