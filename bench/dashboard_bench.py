@@ -6,13 +6,16 @@ For each size (30,000 staff / 300,000 records, then 300,000 / 3,000,000) it (re)
 database (portal_bench_small, portal_bench_large), migrates, fills it with COPY, then reports:
 
 - the floor: the bare SQL aggregate of one indicator (staff-prov-district) over all agencies, in
-  the shapes the issue discusses (EXISTS on records as a semi-join, FILTER (WHERE EXISTS ...) and
-  the FirstPass join), the best of which is the floor;
-- the engine: `attainment()` with and without the yearly trend;
+  the shapes the issue discusses (EXISTS on records as a semi-join, FILTER (WHERE EXISTS ...), the
+  FirstPass semi-join and the FirstPassAny join), the best of which is the floor;
+- the engine: `attainment()` with and without the yearly trend, and for comparison read from the
+  records or without FirstPassAny;
 - the pages: the province overview and a district page rendered through the test client.
 
-Each figure is the median of a few runs after one warm-up. Options: --sizes small,large (default
-both), --keep (reuse a filled database when its staff count matches), --repeat N, --prefix NAME.
+Each figure is the median of a few runs after one warm-up, timed round-robin (every round times
+each figure once) so that the ratios of page to floor survive a shared machine's changing load.
+Options: --sizes small,large (default both), --keep (reuse a filled database when its staff count
+matches), --repeat N, --prefix NAME (databases NAME_small and NAME_large).
 """
 from __future__ import annotations
 
@@ -191,14 +194,31 @@ def fill(staff_count: int, record_count: int) -> None:
 
 # --- timing -----------------------------------------------------------------------------------
 
-def timed(fn, repeat: int) -> float:
-    fn()  # warm-up: plans, caches
-    runs = []
+def timed_together(jobs: dict, repeat: int, label: str) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Median seconds of each job, timed round-robin: every round times each job once, so that a change
+    of load on the shared machine hits the floor and the pages alike. Returns the medians and the
+    rounds (for per-round ratios). A job that fails in its warm-up (a slow shape past the timeout)
+    gives NaN."""
+    from django.db import connection
+
+    live = {}
+    for name, fn in jobs.items():
+        try:
+            fn()  # warm-up: plans, caches
+            live[name] = fn
+        except Exception as error:
+            connection.close()
+            print(f"[{label}] {name}: {error.__class__.__name__}", flush=True)
+    rounds = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+        runs = {}
+        for name, fn in live.items():
+            start = time.perf_counter()
+            fn()
+            runs[name] = time.perf_counter() - start
+        rounds.append(runs)
+    medians = {name: statistics.median(r[name] for r in rounds) if name in live else float("nan") for name in jobs}
+    return medians, rounds
 
 
 FLOOR_SHAPES = {
@@ -280,47 +300,57 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
     programme = current_programme()
     params = {"d": AS_OF, "start": programme.start_date,
               "cutoff": PassCutoff.objects.get(counted_from=programme.start_date).pk}
-    figures = {}
+    jobs = {}
     for shape, sql in FLOOR_SHAPES.items():
         def run(sql=sql):
             with connection.cursor() as cur:
                 cur.execute("SET statement_timeout = '60s'")
                 cur.execute(sql, params)
                 cur.fetchall()
-        try:
-            figures[f"floor: {shape}"] = timed(run, repeat)
-        except Exception as error:  # the slow shapes may pass the timeout at scale
-            connection.close()
-            figures[f"floor: {shape}"] = float("nan")
-            print(f"[{label}] {shape}: {error.__class__.__name__}", flush=True)
+        jobs[f"floor: {shape}"] = run
     import targets.attainment as engine
 
-    engine.USE_FIRST_PASS = False
-    figures["engine: attainment(), EXISTS on records"] = timed(lambda: attainment(as_of=AS_OF), repeat)
-    engine.USE_FIRST_PASS = True
-    engine.USE_ANY_CATEGORY = False
-    figures["engine: attainment(trend), no FirstPassAny"] = timed(lambda: attainment(as_of=AS_OF, trend=True), repeat)
-    engine.USE_ANY_CATEGORY = True
-    figures["engine: attainment()"] = timed(lambda: attainment(as_of=AS_OF), repeat)
-    figures["engine: attainment(trend)"] = timed(lambda: attainment(as_of=AS_OF, trend=True), repeat)
+    def engine_with(flag: str, value: bool, **kwargs):
+        def run():
+            setattr(engine, flag, value)
+            try:
+                attainment(as_of=AS_OF, **kwargs)
+            finally:
+                setattr(engine, flag, not value)
+        return run
 
-    if not pages:
-        connections["default"].close()
-        return figures
-    leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"role": User.Role.LEADER})
-    client = Client()
-    client.force_login(leader)
-    district = Agency.objects.filter(kind=Agency.Kind.DISTRICT_COMMITTEE).order_by("path").first()
-    query = f"?as_of={AS_OF.isoformat()}"
+    jobs["engine: attainment(), EXISTS on records"] = engine_with("USE_FIRST_PASS", False)
+    jobs["engine: attainment(trend), no FirstPassAny"] = engine_with("USE_ANY_CATEGORY", False, trend=True)
+    jobs["engine: attainment()"] = lambda: attainment(as_of=AS_OF)
+    jobs["engine: attainment(trend)"] = lambda: attainment(as_of=AS_OF, trend=True)
 
-    def page(url):
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
+    if pages:
+        leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"role": User.Role.LEADER})
+        client = Client()
+        client.force_login(leader)
+        district = Agency.objects.filter(kind=Agency.Kind.DISTRICT_COMMITTEE).order_by("path").first()
+        query = f"?as_of={AS_OF.isoformat()}"
 
-    from django.urls import reverse
+        from django.urls import reverse
 
-    figures["page: province overview"] = timed(lambda: page(reverse("home") + query), repeat)
-    figures["page: district"] = timed(lambda: page(reverse("targets:agency", args=[district.pk]) + query), repeat)
+        def page(url):
+            def run():
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+            return run
+
+        jobs["page: province overview"] = page(reverse("home") + query)
+        jobs["page: district"] = page(reverse("targets:agency", args=[district.pk]) + query)
+    figures, rounds = timed_together(jobs, repeat, label)
+    # Each page against the best floor of the same round, then the median: steadier than a ratio of
+    # medians taken minutes apart when other work comes and goes.
+    for name in [n for n in jobs if n.startswith("page")]:
+        ratios = []
+        for runs in rounds:
+            floors = [v for k, v in runs.items() if k.startswith("floor")]
+            if floors and name in runs:
+                ratios.append(runs[name] / min(floors))
+        figures[f"ratio: {name.split(': ')[1]} / floor, per round"] = statistics.median(ratios) if ratios else float("nan")
     connections["default"].close()
     return figures
 
@@ -355,7 +385,8 @@ def main() -> None:
             break
         floor = min(v for k, v in results[label].items() if k.startswith("floor") and v == v)
         ratios = ", ".join(f"{k.split(': ')[1]} {results[label][k] / floor:.1f}×" for k in names if k.startswith("page"))
-        print(f"[{label}] floor {floor:.3f} s; pages: {ratios}")
+        print(f"[{label}] floor {floor:.3f} s; pages: {ratios} (medians); per round: " + ", ".join(
+            f"{k.split(': ')[1].split(' / ')[0]} {results[label][k]:.1f}×" for k in names if k.startswith("ratio")))
 
 
 if __name__ == "__main__":
