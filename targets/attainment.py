@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from django.db.models import Count, Exists, F, FilteredRelation, Func, OuterRef, Q, QuerySet, Subquery
 
@@ -74,6 +75,11 @@ class TargetSpec:
     op: str
     percent: Decimal
 
+    @cached_property
+    def fraction(self) -> Fraction:
+        """The percent as an exact fraction, converted once: a page compares thousands of rows with it."""
+        return Fraction(self.percent)
+
     def as_json(self) -> dict:
         return {"op": self.op, "percent": json_number(self.percent)}
 
@@ -95,8 +101,10 @@ def is_met(numerator: int, denominator: int, target: TargetSpec | None) -> bool 
     and neither is "> 90". None when the target or the denominator is missing."""
     if target is None or not denominator:
         return None
-    left = Fraction(numerator * 100)
-    right = Fraction(target.percent) * denominator
+    # numerator × 100 against percent × denominator, both sides multiplied by the percent's
+    # denominator: integers only, exact.
+    left = numerator * 100 * target.fraction.denominator
+    right = target.fraction.numerator * denominator
     if target.op == Target.Op.GT:
         return left > right
     return left >= right
@@ -120,7 +128,7 @@ def gap_to_target(numerator: int, denominator: int, target: TargetSpec | None) -
     """
     if target is None or not denominator:
         return None
-    needed = Fraction(target.percent) * denominator / 100
+    needed = target.fraction * denominator / 100
     if target.op == Target.Op.GT:
         least = int(needed) + 1 if needed == int(needed) else -(-needed.numerator // needed.denominator)
     else:
@@ -137,10 +145,12 @@ def status_of(numerator: int, denominator: int, target: TargetSpec | None) -> st
         return MET
     if target.percent == 0:
         return MET
-    share = Fraction(numerator * 100, denominator) / Fraction(target.percent)
-    if share >= ON_TRACK_SHARE:
+    # share = (numerator × 100 / denominator) / target ≥ band, cross-multiplied into integers.
+    reached = numerator * 100 * target.fraction.denominator
+    wanted = target.fraction.numerator * denominator
+    if reached * ON_TRACK_SHARE.denominator >= wanted * ON_TRACK_SHARE.numerator:
         return ON_TRACK
-    if share >= AT_RISK_SHARE:
+    if reached * AT_RISK_SHARE.denominator >= wanted * AT_RISK_SHARE.numerator:
         return AT_RISK
     return BEHIND
 
