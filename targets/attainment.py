@@ -42,12 +42,14 @@ ONE_DECIMAL = Decimal("0.1")
 # "Trained by D" is read from the kept first passes (training.passes), never from the records, when
 # the programme's start has a PassCutoff; the records shape (EXISTS as a semi-join) stays as the
 # fallback for a programme whose start has none yet. Measured by bench/dashboard_bench.py at 300,000
-# staff and 3,000,000 records (two shared cores, so medians):
+# staff and 3,000,000 records (two shared cores, medians of interleaved rounds):
 # - the staff-* indicators count every category: one LEFT JOIN to FirstPassAny (one row per person)
-#   instead of one FirstPass join per category, each of which hashed ~225,000 rows (~0.3 s apiece);
-# - the indicators of one category (security, open source, leadership) count small flagged
-#   populations: a second query driven from FirstPass and joined to those people only (~0.2 s), where
-#   per-category joins over the roster cost ~0.4 s even when restricted to the flagged people.
+#   replaced one FirstPass join per category, each hashing ~225,000 rows; the staff query went from
+#   1.5-2.4 s to 0.3-0.5 s;
+# - the indicators of some categories (security, open source, leadership) count small flagged
+#   populations: a second query goes from those people into FirstPass's covering index (0.06-0.16 s),
+#   where per-category joins cost ~0.4 s even restricted to them. The same query serves an indicator
+#   of some categories over everyone, slowly (count DISTINCT over every pass): ~2 s, like the joins.
 USE_FIRST_PASS = True
 # Whether an indicator counting every category reads FirstPassAny (False sends it through the
 # per-category FirstPass query like the others: the same numbers, slower; tests compare the two).
