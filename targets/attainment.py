@@ -17,11 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, Func, OuterRef, Q, QuerySet, Subquery
 
 from agencies.models import Agency, Level, Staff
-from training.models import FirstPass, PassCutoff, TrainingRecord
+from training.models import CourseCategory, FirstPass, PassCutoff, TrainingRecord
 
 from .models import AggregateReport, Indicator, Programme, Target
 
@@ -38,12 +39,21 @@ PROJECTION_YEAR = 2025
 
 ONE_DECIMAL = Decimal("0.1")
 
-# "Trained by D" is read from FirstPass with one LEFT JOIN per category (unique per staff, cutoff and
-# category), so that every date of the trend is a plain date comparison in one scan. Measured by
-# bench/dashboard_bench.py at 300,000 staff and 3,000,000 records, EXISTS on the records was 4× slower
-# and a FirstPass lookup per person (correlated subquery grouped by year) 2× slower. The records shape
-# stays as the fallback for a programme whose start has no PassCutoff yet.
+# "Trained by D" is read from the kept first passes (training.passes), never from the records, when
+# the programme's start has a PassCutoff; the records shape (EXISTS as a semi-join) stays as the
+# fallback for a programme whose start has none yet. Measured by bench/dashboard_bench.py at 300,000
+# staff and 3,000,000 records (two shared cores, medians of interleaved rounds):
+# - the staff-* indicators count every category: one LEFT JOIN to FirstPassAny (one row per person)
+#   replaced one FirstPass join per category, each hashing ~225,000 rows; the staff query went from
+#   1.5-2.4 s to 0.3-0.5 s;
+# - the indicators of some categories (security, open source, leadership) count small flagged
+#   populations: a second query goes from those people into FirstPass's covering index (0.06-0.16 s),
+#   where per-category joins cost ~0.4 s even restricted to them. The same query serves an indicator
+#   of some categories over everyone, slowly (count DISTINCT over every pass): ~2 s, like the joins.
 USE_FIRST_PASS = True
+# Whether an indicator counting every category reads FirstPassAny (False sends it through the
+# per-category FirstPass query like the others: the same numbers, slower; tests compare the two).
+USE_ANY_CATEGORY = True
 
 MET = "met"
 ON_TRACK = "on_track"
@@ -67,6 +77,11 @@ class TargetSpec:
     op: str
     percent: Decimal
 
+    @cached_property
+    def fraction(self) -> Fraction:
+        """The percent as an exact fraction, converted once: a page compares thousands of rows with it."""
+        return Fraction(self.percent)
+
     def as_json(self) -> dict:
         return {"op": self.op, "percent": json_number(self.percent)}
 
@@ -88,8 +103,10 @@ def is_met(numerator: int, denominator: int, target: TargetSpec | None) -> bool 
     and neither is "> 90". None when the target or the denominator is missing."""
     if target is None or not denominator:
         return None
-    left = Fraction(numerator * 100)
-    right = Fraction(target.percent) * denominator
+    # numerator × 100 against percent × denominator, both sides multiplied by the percent's
+    # denominator: integers only, exact.
+    left = numerator * 100 * target.fraction.denominator
+    right = target.fraction.numerator * denominator
     if target.op == Target.Op.GT:
         return left > right
     return left >= right
@@ -113,7 +130,7 @@ def gap_to_target(numerator: int, denominator: int, target: TargetSpec | None) -
     """
     if target is None or not denominator:
         return None
-    needed = Fraction(target.percent) * denominator / 100
+    needed = target.fraction * denominator / 100
     if target.op == Target.Op.GT:
         least = int(needed) + 1 if needed == int(needed) else -(-needed.numerator // needed.denominator)
     else:
@@ -130,10 +147,12 @@ def status_of(numerator: int, denominator: int, target: TargetSpec | None) -> st
         return MET
     if target.percent == 0:
         return MET
-    share = Fraction(numerator * 100, denominator) / Fraction(target.percent)
-    if share >= ON_TRACK_SHARE:
+    # share = (numerator × 100 / denominator) / target ≥ band, cross-multiplied into integers.
+    reached = numerator * 100 * target.fraction.denominator
+    wanted = target.fraction.numerator * denominator
+    if reached * ON_TRACK_SHARE.denominator >= wanted * ON_TRACK_SHARE.numerator:
         return ON_TRACK
-    if share >= AT_RISK_SHARE:
+    if reached * AT_RISK_SHARE.denominator >= wanted * AT_RISK_SHARE.numerator:
         return AT_RISK
     return BEHIND
 
@@ -343,6 +362,25 @@ def current_programme() -> Programme:
     return programme
 
 
+def _current_programme_for_counts() -> Programme:
+    """The current programme annotated with `cutoff_pk` (its start's PassCutoff, or None) and
+    `category_total` (how many course categories exist), in one query.
+
+    The category total tells, as data, whether an indicator counts every category (FirstPassAny
+    applies) without a query of its own, so the engine's query count stays fixed.
+    """
+    cutoff = PassCutoff.objects.filter(counted_from=OuterRef("start_date")).values("pk")[:1]
+    category_total = CourseCategory.objects.order_by().annotate(total=Func(F("pk"), function="COUNT")).values("total")
+    programme = (
+        Programme.objects.filter(is_current=True)
+        .annotate(cutoff_pk=Subquery(cutoff), category_total=Subquery(category_total))
+        .first()
+    )
+    if programme is None:
+        raise NoProgramme
+    return programme
+
+
 def indicator_definitions(programme: Programme) -> list[IndicatorDefinition]:
     """The programme's indicators in their order: 3 queries."""
     indicators = (
@@ -403,33 +441,45 @@ def _counted_measure(definition: IndicatorDefinition) -> Measure:
     raise ValueError(f"Unknown rule {definition.rule!r} for a counted indicator")
 
 
-def _active_q(day: datetime.date) -> Q:
-    return (Q(joined_on__isnull=True) | Q(joined_on__lte=day)) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+def _active_q(day: datetime.date, prefix: str = "") -> Q:
+    return (
+        (Q(**{f"{prefix}joined_on__isnull": True}) | Q(**{f"{prefix}joined_on__lte": day}))
+        & (Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": day}))
+    )
 
 
-def _flag_q(flag: str) -> Q:
-    return Q(**{flag: True}) if flag else Q()
+def _flag_q(flag: str, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}{flag}": True}) if flag else Q()
 
 
-def _fp_alias(category_id: int) -> str:
-    return f"fp_{category_id}"
+def _window_q(dates: list[datetime.date], prefix: str = "") -> Q:
+    """Nobody who left before the first date or joined after the last can count on any of them."""
+    return (
+        (Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": min(dates)}))
+        & (Q(**{f"{prefix}joined_on__isnull": True}) | Q(**{f"{prefix}joined_on__lte": max(dates)}))
+    )
 
 
-def _measure_q(measure: Measure, day: datetime.date, *, use_first_pass: bool, cutoff_from: datetime.date) -> Q:
+ANY_ALIAS = "first_any"
+
+
+def _counts_every_category(measure: Measure, category_total: int) -> bool:
+    """Data-driven: categories are unique per indicator, so as many as exist means all of them."""
+    return USE_ANY_CATEGORY and measure[0] == "trained" and bool(measure[2]) and len(measure[2]) == category_total
+
+
+def _measure_q(measure: Measure, day: datetime.date, *, read_any: bool, cutoff_from: datetime.date) -> Q:
+    """The staff query's test for one measure on one day: trained measures here read FirstPassAny
+    (`read_any`) or, without a cutoff, the records."""
     kind, flag = measure[0], measure[1]
-    q = _active_q(day) & _flag_q(flag)
+    # The flag first: a FILTER condition stops at its first false test, and most people have no flag.
+    q = _flag_q(flag) & _active_q(day)
     if kind == "qualified":
         return q & Q(it_qualification__in=measure[2])
+    if kind == "trained" and read_any:
+        return q & Q(**{f"{ANY_ALIAS}__first_on__lte": day})
     if kind == "trained":
-        categories = measure[2]
-        if use_first_pass:
-            # One LEFT JOIN per category (unique per staff, cutoff and category): the test is a
-            # plain date comparison instead of a subquery per row.
-            trained = Q()
-            for category_id in categories:
-                trained |= Q(**{f"{_fp_alias(category_id)}__first_on__lte": day})
-            return q & trained
-        return q & Q(Exists(_qualifying_records(categories, cutoff_from, day).filter(staff_id=OuterRef("pk"))))
+        return q & Q(Exists(_qualifying_records(measure[2], cutoff_from, day).filter(staff_id=OuterRef("pk"))))
     return q
 
 
@@ -438,39 +488,92 @@ def _qualifying_records(category_ids: Iterable[int], start: datetime.date, day: 
 
 
 def _staff_counts(
-    *, measures: list[Measure], dates: list[datetime.date], programme: Programme, cutoff_id: int | None,
-    within: Agency | None,
+    *, measures: list[Measure], dates: list[datetime.date], programme: Programme, within: Agency | None,
 ) -> dict[int, dict[tuple[Measure, datetime.date], int]]:
-    """One query: for each agency, each measure counted on each date. {agency_id: {(measure, date): n}}."""
+    """For each agency, each measure counted on each date: {agency_id: {(measure, date): n}}.
+
+    One query on the staff, plus one on FirstPass when a trained measure counts only some
+    categories and the programme has a cutoff.
+    """
     if not measures:
         return {}
-    use_first_pass = cutoff_id is not None and USE_FIRST_PASS
-    qs = Staff.objects.civil_servants()
+    cutoff_id = programme.cutoff_pk if USE_FIRST_PASS else None
+    if cutoff_id is None:
+        read_any, by_first_pass = [], []
+    else:
+        read_any = [m for m in measures if _counts_every_category(m, programme.category_total)]
+        by_first_pass = [m for m in measures if m[0] == "trained" and m not in read_any]
+    on_staff = [m for m in measures if m not in by_first_pass]
+
+    qs = Staff.objects.civil_servants().filter(_window_q(dates))
     if within is not None:
         qs = qs.filter(agency__path__startswith=within.path)
-    # Nobody who left before the first date or joined after the last can count on any of them.
-    qs = qs.filter(Q(left_on__isnull=True) | Q(left_on__gt=min(dates)))
-    qs = qs.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=max(dates)))
-    if use_first_pass:
-        category_ids = sorted({c for m in measures if m[0] == "trained" for c in m[2]})
-        qs = qs.annotate(**{
-            _fp_alias(c): FilteredRelation(
-                "first_passes", condition=Q(first_passes__cutoff_id=cutoff_id, first_passes__category_id=c)
-            )
-            for c in category_ids
-        })
-    aggregates = {}
+    if read_any:
+        qs = qs.annotate(**{ANY_ALIAS: FilteredRelation(
+            "first_passes_any", condition=Q(first_passes_any__cutoff_id=cutoff_id),
+        )})
     columns = {}
-    for m_index, measure in enumerate(measures):
+    aggregates = {}
+    for m_index, measure in enumerate(on_staff):
         for d_index, day in enumerate(dates):
             alias = f"m{m_index}_{d_index}"
             columns[alias] = (measure, day)
-            q = _measure_q(measure, day, use_first_pass=use_first_pass, cutoff_from=programme.start_date)
+            q = _measure_q(measure, day, read_any=measure in read_any, cutoff_from=programme.start_date)
             aggregates[alias] = Count("id", filter=q)
     result: dict[int, dict] = {}
     for row in qs.order_by().values("agency_id").annotate(**aggregates):
         result[row["agency_id"]] = {columns[alias]: row[alias] for alias in columns}
+    if by_first_pass:
+        _first_pass_counts(result, measures=by_first_pass, dates=dates, cutoff_id=cutoff_id, within=within)
     return result
+
+
+def _first_pass_counts(
+    result: dict[int, dict], *, measures: list[Measure], dates: list[datetime.date], cutoff_id: int,
+    within: Agency | None,
+) -> None:
+    """Adds to `result` the trained measures that count only some categories, in one query.
+
+    Driven from FirstPass and joined to the measures' people only (dedicated IT staff and leaders
+    are a tenth of a roster): a person is counted once per measure however many of its categories
+    they passed, hence DISTINCT when a measure has several.
+    """
+    for values in result.values():
+        values.update({(measure, day): 0 for measure in measures for day in dates})
+    categories = sorted({c for m in measures for c in m[2]})
+    if not categories:
+        return
+    qs = FirstPass.objects.filter(
+        _window_q(dates, "staff__"), cutoff_id=cutoff_id, category_id__in=categories,
+        staff__category__in=Staff.CIVIL_SERVANT_CATEGORIES,
+    )
+    if within is not None:
+        qs = qs.filter(staff__agency__path__startswith=within.path)
+    flags = {m[1] for m in measures}
+    if "" not in flags:
+        people = Q()
+        for flag in sorted(flags):
+            people |= _flag_q(flag, "staff__")
+        qs = qs.filter(people)
+    columns = {}
+    aggregates = {}
+    for m_index, measure in enumerate(measures):
+        if not measure[2]:
+            continue  # no category listed: nobody counts
+        for d_index, day in enumerate(dates):
+            alias = f"f{m_index}_{d_index}"
+            columns[alias] = (measure, day)
+            # Cheapest tests first: PostgreSQL stops at the first false one, and most rows lack the flag.
+            counted = (
+                _flag_q(measure[1], "staff__") & Q(category_id__in=measure[2], first_on__lte=day)
+                & _active_q(day, "staff__")
+            )
+            aggregates[alias] = Count("staff_id", distinct=len(measure[2]) > 1, filter=counted)
+    if not aggregates:
+        return
+    for row in qs.order_by().values("staff__agency_id").annotate(**aggregates):
+        values = result.setdefault(row["staff__agency_id"], {})
+        values.update({columns[alias]: row[alias] for alias in columns})
 
 
 def _report_rows(definitions: list[IndicatorDefinition], last_year: int, within: Agency | None) -> list[dict]:
@@ -501,14 +604,14 @@ def attainment(
     agency rows for the subtree. With `trend`, each indicator also carries its year-end values from
     2017 (of the province, or of `within`) and the projection to 2025.
 
-    Runs 8 queries whatever the data size (fewer when the programme has no staff or reported indicators).
+    Runs 8 queries whatever the data size (fewer when the programme has no staff or reported indicators,
+    no indicator of only some categories, or no PassCutoff for its start).
     """
-    programme = current_programme()
+    programme = _current_programme_for_counts()
     definitions = indicator_definitions(programme)
     year = target_year or default_target_year(as_of)
     nodes = _agency_nodes(within)
     owners = _key_owners(nodes)
-    cutoff_id = PassCutoff.objects.filter(counted_from=programme.start_date).values_list("pk", flat=True).first()
 
     dates = trend_dates(as_of) if trend else [as_of]
     measures: list[Measure] = []
@@ -520,7 +623,7 @@ def attainment(
                 continue  # the population of key-agency indicators is agencies, read from `nodes`
             if measure not in measures:
                 measures.append(measure)
-    counts = _staff_counts(measures=measures, dates=dates, programme=programme, cutoff_id=cutoff_id, within=within)
+    counts = _staff_counts(measures=measures, dates=dates, programme=programme, within=within)
     reports = _report_rows(definitions, as_of.year, within)
 
     results = []

@@ -1,20 +1,22 @@
-"""Keeps FirstPass in step with TrainingRecord. Every write path that touches records calls this."""
+"""Keeps FirstPass and FirstPassAny in step with TrainingRecord. Every write path that touches records calls this."""
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Min
 
-from .models import FirstPass, PassCutoff, TrainingRecord
+from .models import FirstPass, FirstPassAny, PassCutoff, TrainingRecord
 
 ID_CHUNK = 5000
 
 
 def refresh_first_passes(*, staff_ids: Iterable[int] | None = None) -> int:
-    """Recompute FirstPass for these staff (all staff when None) and every cutoff.
+    """Recompute FirstPass and FirstPassAny for these staff (all staff when None) and every cutoff.
 
-    Runs a fixed number of queries per chunk of staff and cutoff, never one per person.
+    Runs a fixed number of queries per chunk of staff and cutoff, never one per person. Returns the
+    number of FirstPass rows written.
     """
     if staff_ids is None:
         with transaction.atomic():
@@ -30,27 +32,39 @@ def refresh_first_passes(*, staff_ids: Iterable[int] | None = None) -> int:
 
 def _refresh(ids: list[int] | None) -> int:
     stale = FirstPass.objects.all()
+    stale_any = FirstPassAny.objects.all()
     if ids is not None:
         stale = stale.filter(staff_id__in=ids)
+        stale_any = stale_any.filter(staff_id__in=ids)
     stale.delete()
+    stale_any.delete()
     written = 0
     for cutoff in PassCutoff.objects.all():
         passed = TrainingRecord.objects.passed().filter(completed_on__gte=cutoff.counted_from)
         if ids is not None:
             passed = passed.filter(staff_id__in=ids)
         firsts = passed.values("staff_id", "course__category_id").annotate(first_on=Min("completed_on"))
-        rows = [
-            FirstPass(cutoff=cutoff, staff_id=row["staff_id"], category_id=row["course__category_id"],
-                      first_on=row["first_on"])
-            for row in firsts.iterator(chunk_size=5000)
-        ]
+        rows = []
+        # The first pass in any category is the earliest of the per-category ones: derived here from
+        # the same grouped rows rather than by a second scan of the records.
+        any_first: dict[int, datetime.date] = {}
+        for row in firsts.iterator(chunk_size=5000):
+            staff_id, first_on = row["staff_id"], row["first_on"]
+            rows.append(FirstPass(cutoff=cutoff, staff_id=staff_id, category_id=row["course__category_id"],
+                                  first_on=first_on))
+            if staff_id not in any_first or first_on < any_first[staff_id]:
+                any_first[staff_id] = first_on
         FirstPass.objects.bulk_create(rows, batch_size=5000)
+        FirstPassAny.objects.bulk_create(
+            [FirstPassAny(cutoff=cutoff, staff_id=staff_id, first_on=first_on) for staff_id, first_on in any_first.items()],
+            batch_size=5000,
+        )
         written += len(rows)
     return written
 
 
 def register_cutoff(counted_from) -> PassCutoff:
-    """Make sure FirstPass rows exist from this date on (called when a programme is added or moved)."""
+    """Make sure FirstPass and FirstPassAny rows exist from this date on (called when a programme is added or moved)."""
     cutoff, created = PassCutoff.objects.get_or_create(counted_from=counted_from)
     if created:
         refresh_first_passes()
