@@ -493,23 +493,35 @@ def _qualifying_records(category_ids: Iterable[int], start: datetime.date, day: 
 # Building and compiling the counting queries (hundreds of filtered aggregates) cost more Python time
 # than PostgreSQL takes to run them (about 60 ms of a 130 ms overview at 10,000 staff), and they
 # depend only on the arguments in the key, never on the data: so each process compiles a query once
-# and reruns its SQL. Still one query per call, so the counts tests assert are unchanged.
+# and reruns its SQL. The subtree's path is compiled as a stand-in and swapped for the real one, so
+# one entry serves every agency page. Still one query per call: the counts tests assert are unchanged.
 _SQL_CACHE: dict[tuple, tuple[str, str, tuple]] = {}
 _SQL_CACHE_SIZE = 64
+_WITHIN_STAND_IN = "WITHINPATH"
 
 
-def _cached_rows(key: tuple, build: Callable[[], QuerySet]) -> list[tuple]:
-    """The rows of build()'s queryset, from SQL compiled once per key (and database)."""
-    full_key = (*key, connection.alias, connection.vendor, connection.settings_dict["NAME"])
+def _cached_rows(key: tuple, build: Callable[[str | None], QuerySet], within: Agency | None) -> list[tuple]:
+    """The rows of build(path)'s queryset, from SQL compiled once per key (and database).
+
+    build() filters on `path` as the subtree's path prefix (None for the whole province).
+    """
+    full_key = (*key, within is not None, connection.alias, connection.vendor, connection.settings_dict["NAME"])
     compiled = _SQL_CACHE.get(full_key)
     if compiled is None:
-        qs = build()
+        qs = build(_WITHIN_STAND_IN if within is not None else None)
         sql, params = qs.query.get_compiler(using=qs.db).as_sql()
         compiled = (qs.db, sql, tuple(params))
+        if within is not None and _WITHIN_STAND_IN + "%" not in params:
+            # The path did not reach the SQL as the prefix parameter expected: do not reuse it.
+            qs = build(within.path)
+            return list(qs)
         if len(_SQL_CACHE) >= _SQL_CACHE_SIZE:
             _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
         _SQL_CACHE[full_key] = compiled
     alias, sql, params = compiled
+    if within is not None:
+        prefix = connections[alias].ops.prep_for_like_query(within.path) + "%"
+        params = tuple(prefix if param == _WITHIN_STAND_IN + "%" else param for param in params)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -535,10 +547,10 @@ def _staff_counts(
 
     columns = [(measure, day) for measure in on_staff for day in dates]
 
-    def build() -> QuerySet:
+    def build(path: str | None) -> QuerySet:
         qs = Staff.objects.civil_servants().filter(_window_q(dates))
-        if within is not None:
-            qs = qs.filter(agency__path__startswith=within.path)
+        if path is not None:
+            qs = qs.filter(agency__path__startswith=path)
         if read_any:
             qs = qs.annotate(**{ANY_ALIAS: FilteredRelation(
                 "first_passes_any", condition=Q(first_passes_any__cutoff_id=cutoff_id),
@@ -551,9 +563,9 @@ def _staff_counts(
         return qs.order_by().values("agency_id").annotate(**aggregates).values_list("agency_id", *aggregates)
 
     key = ("staff", tuple(measures), tuple(dates), cutoff_id, programme.start_date, programme.category_total,
-           within.path if within is not None else None, USE_ANY_CATEGORY)
+           USE_ANY_CATEGORY)
     result: dict[int, dict] = {}
-    for agency_id, *counts in _cached_rows(key, build):
+    for agency_id, *counts in _cached_rows(key, build, within):
         result[agency_id] = dict(zip(columns, counts, strict=True))
     if by_first_pass:
         _first_pass_counts(result, measures=by_first_pass, dates=dates, cutoff_id=cutoff_id, within=within)
@@ -581,13 +593,13 @@ def _first_pass_counts(
     if not columns:
         return
 
-    def build() -> QuerySet:
+    def build(path: str | None) -> QuerySet:
         qs = FirstPass.objects.filter(
             _window_q(dates, "staff__"), cutoff_id=cutoff_id, category_id__in=categories,
             staff__category__in=Staff.CIVIL_SERVANT_CATEGORIES,
         )
-        if within is not None:
-            qs = qs.filter(staff__agency__path__startswith=within.path)
+        if path is not None:
+            qs = qs.filter(staff__agency__path__startswith=path)
         flags = {m[1] for m in measures}
         if "" not in flags:
             people = Q()
@@ -605,8 +617,8 @@ def _first_pass_counts(
         return (qs.order_by().values("staff__agency_id").annotate(**aggregates)
                 .values_list("staff__agency_id", *aggregates))
 
-    key = ("first_pass", tuple(measures), tuple(dates), cutoff_id, within.path if within is not None else None)
-    for agency_id, *counts in _cached_rows(key, build):
+    key = ("first_pass", tuple(measures), tuple(dates), cutoff_id)
+    for agency_id, *counts in _cached_rows(key, build, within):
         values = result.setdefault(agency_id, {})
         values.update(zip(columns, counts, strict=True))
 
