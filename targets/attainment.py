@@ -12,6 +12,7 @@ Two halves:
 from __future__ import annotations
 
 import datetime
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -497,6 +498,7 @@ def _qualifying_records(category_ids: Iterable[int], start: datetime.date, day: 
 # one entry serves every agency page. Still one query per call: the counts tests assert are unchanged.
 _SQL_CACHE: dict[tuple, tuple[str, str, tuple]] = {}
 _SQL_CACHE_SIZE = 64
+_SQL_CACHE_LOCK = threading.Lock()
 _WITHIN_STAND_IN = "WITHINPATH"
 
 
@@ -515,9 +517,10 @@ def _cached_rows(key: tuple, build: Callable[[str | None], QuerySet], within: Ag
             # The path did not reach the SQL as the prefix parameter expected: do not reuse it.
             qs = build(within.path)
             return list(qs)
-        if len(_SQL_CACHE) >= _SQL_CACHE_SIZE:
-            _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
-        _SQL_CACHE[full_key] = compiled
+        with _SQL_CACHE_LOCK:  # threaded servers (runserver) must not evict the same entry twice
+            if len(_SQL_CACHE) >= _SQL_CACHE_SIZE:
+                _SQL_CACHE.pop(next(iter(_SQL_CACHE)), None)
+            _SQL_CACHE[full_key] = compiled
     alias, sql, params = compiled
     if within is not None:
         prefix = connections[alias].ops.prep_for_like_query(within.path) + "%"
