@@ -25,7 +25,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from agencies.models import ChangeRecord, Staff, User
@@ -467,3 +467,18 @@ def test_healthz_answers_everyone(client, db, world, persona):
         client.force_login(world.users[persona])
     response = client.get(reverse("healthz"))
     assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("entry", [e for e in MATRIX if e.method == POST and e.name != "logout"
+                                   and SAVED in (e.expect["admin"] if isinstance(e.expect["admin"], tuple)
+                                                 else (e.expect["admin"],))],
+                         ids=lambda e: f"{e.name} {e.kind}")
+def test_every_change_needs_the_csrf_token(db, world, entry):
+    """The same POST an administrator may make, from a page of another site (no CSRF token): refused, nothing written."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["admin"])
+    side = "" if entry.kind in SINGLE_KINDS else "A"
+    before = _fingerprint()
+    response = client.post(world.url(entry, side), world.payload(entry, side, world.users["admin"]))
+    assert response.status_code == 403
+    assert _fingerprint() == before

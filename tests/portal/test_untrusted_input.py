@@ -250,3 +250,24 @@ def test_downloads_are_never_sniffed_as_html(client, hostile, leader):
         response = client.get(url)
         assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
         assert not response["Content-Type"].startswith("text/html")
+
+
+REFLECTED = '"><script>alert("q")</script>'
+
+
+@pytest.mark.parametrize("url", [
+    lambda h: reverse("agencies:agency-list") + "?q=" + REFLECTED,
+    lambda h: reverse("agencies:staff-list") + "?q=" + REFLECTED,
+    lambda h: reverse("training:course-list") + "?q=" + REFLECTED,
+    lambda h: reverse("training:participant-add", args=[h.course.pk]) + "?q=" + REFLECTED,
+    lambda h: reverse("targets:not-counted", args=[h.agency.pk, "staff-prov-district"]) + AS_OF + "&q=" + REFLECTED,
+    lambda h: reverse("home") + "?as_of=" + REFLECTED,
+    lambda h: reverse("targets:report-list") + "?year=" + REFLECTED,
+    lambda h: reverse("login") + "?next=" + REFLECTED,
+], ids=["agency-list", "staff-list", "course-list", "participant-add", "not-counted", "home", "report-list", "login"])
+def test_search_terms_and_parameters_are_echoed_as_text(client, hostile, url):
+    if "dang-nhap" not in url(hostile):
+        client.force_login(hostile.officer)
+    response = client.get(url(hostile))
+    assert response.status_code == 200
+    assert REFLECTED not in response.content.decode()
