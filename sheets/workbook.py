@@ -145,8 +145,9 @@ def read_sheets(data: bytes, kind: str, max_rows: int, max_columns: int):
             continue
         end = sheet.end or (0, 0)
         merged = sheet.merged_cell_ranges or []
-        furthest = (max([end[0], *(bottom for _, (bottom, _) in merged)]),
-                    max([end[1], *(right for _, (_, right) in merged)]))
+        # Merged areas are filled below: one reaching past the caps would grow the grid as far.
+        furthest = (max([end[0], *(bottom_right[0] for _top_left, bottom_right in merged)]),
+                    max([end[1], *(bottom_right[1] for _top_left, bottom_right in merged)]))
         if furthest[0] + 1 > max_rows:
             sheets[name] = ("rows", max_rows)
             continue
