@@ -173,6 +173,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 300 * 1024 * 1024)
+# The parser runs in a child process with this much more memory and this many seconds (sheets/sandbox.py):
+# a small file asking for a huge grid is refused instead of exhausting the server.
+IMPORT_PARSE_MEMORY_BYTES = env_int("IMPORT_PARSE_MEMORY_BYTES", 1024 * 1024 * 1024)
+IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 60)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 CSRF_COOKIE_HTTPONLY = True

@@ -1,7 +1,9 @@
 """Opening an uploaded workbook (.xlsx, .xls, .ods) with python-calamine, refusing unusable files.
 
-Every refusal is an UnusableFile whose message is one sentence saying what to do. The checks run
-before calamine touches the data, so a zip bomb or a 200-megabyte sheet is refused cheaply.
+Every refusal is an UnusableFile whose message is one sentence saying what to do. The cheap checks
+run before calamine touches the data, so an oversized upload or a zip bomb is refused at once.
+Calamine itself runs in a child process with capped memory and time (sheets/sandbox.py): a small
+file that asks for a huge grid kills the child, not the app, and is refused with a message.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from .cells import Uncomputed
 from .errors import UnusableFile
+from .sandbox import SandboxFailed, run_limited
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -39,40 +42,39 @@ def _save_again() -> str:
 class Workbook:
     """An opened workbook: its sheet names and, per sheet, its rows at their Excel positions."""
 
-    def __init__(self, book: python_calamine.CalamineWorkbook, data: bytes, kind: str):
-        self._book = book
-        self._data = data
+    def __init__(self, sheet_names: list[str], sheets: dict[str, list[list] | tuple], kind: str):
         self.kind = kind  # "xlsx", "ods" or "xls"
-        self.sheet_names: list[str] = list(book.sheet_names)
+        self.sheet_names = sheet_names
+        self._sheets = sheets
 
     def rows(self, sheet_name: str) -> list[list]:
-        """Every row from A1 on (row i is Excel row i + 1), merged cells filled from their top-left cell."""
-        try:
-            sheet = self._book.get_sheet_by_name(sheet_name)
-        except python_calamine.CalamineError:
-            raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()}) from None
-        max_rows = _limit("IMPORT_MAX_ROWS", 200_000)
-        max_columns = _limit("IMPORT_MAX_COLUMNS", 200)
-        end = sheet.end or (0, 0)
-        if end[0] + 1 > max_rows:
+        """Every row from A1 on (row i is Excel row i + 1), merged cells filled from their top-left cell.
+
+        A sheet too large to read is refused here, when it is asked for: a big sheet beside the
+        one to import does not stop the import.
+        """
+        sheet = self._sheets[sheet_name]
+        if isinstance(sheet, list):
+            return sheet
+        if sheet[0] == "rows":
             raise UnusableFile(
                 _("The sheet “%(sheet)s” has more than %(count)s rows; split it into smaller files and import each.")
-                % {"sheet": sheet_name, "count": f"{max_rows:,}"}
+                % {"sheet": sheet_name, "count": f"{sheet[1]:,}"}
             )
-        if end[1] + 1 > max_columns:
+        if sheet[0] == "columns":
             raise UnusableFile(
                 _("The sheet “%(sheet)s” has more than %(count)s columns; delete the unused columns and upload it again.")
-                % {"sheet": sheet_name, "count": max_columns}
+                % {"sheet": sheet_name, "count": sheet[1]}
             )
-        rows = sheet.to_python(skip_empty_area=False)
-        if self.kind == "xlsx":
-            _fill_uncomputed_formulas(rows, self._data, sheet_name)
-        _fill_merged_cells(rows, sheet.merged_cell_ranges or [])
-        return rows
+        raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()})
 
 
 def open_workbook(data: bytes) -> Workbook:
-    """Open the bytes of an uploaded file, or raise UnusableFile with what to do about it."""
+    """Open the bytes of an uploaded file, or raise UnusableFile with what to do about it.
+
+    The cheap checks (size, what the bytes are, the zip's declared sizes) run here; the parsing
+    runs in a child process with capped memory and time (sheets/sandbox.py).
+    """
     max_bytes = _limit("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
     if not data:
         raise UnusableFile(_("The file is empty; choose the workbook you filled in and upload it again."))
@@ -92,21 +94,80 @@ def open_workbook(data: bytes) -> Workbook:
     else:
         raise UnusableFile(_("This file is not an Excel or LibreOffice workbook; %(advice)s") % {"advice": _save_again()})
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except python_calamine.PasswordError:
+        opened = run_limited(
+            read_sheets, data, kind, _limit("IMPORT_MAX_ROWS", 200_000), _limit("IMPORT_MAX_COLUMNS", 200),
+            memory_bytes=_limit("IMPORT_PARSE_MEMORY_BYTES", 1024 * 1024 * 1024),
+            seconds=_limit("IMPORT_PARSE_SECONDS", 60),
+        )
+    except SandboxFailed as failure:
+        if failure.reason == "crashed":
+            raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()}) from None
+        raise UnusableFile(_too_much_data()) from None
+    if opened == "password":
         raise UnusableFile(
             _("The workbook is protected by a password; remove the password, save it and upload it again.")
-        ) from None
-    except python_calamine.CalamineError:
+        )
+    if opened == "damaged":
         if kind == "xls":
             # An encrypted .xlsx is also an OLE container; calamine cannot tell them apart.
             raise UnusableFile(
                 _("The file cannot be read: it is damaged or protected by a password; %(advice)s") % {"advice": _save_again()}
-            ) from None
-        raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()}) from None
-    if not book.sheet_names:
+            )
+        raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()})
+    sheet_names, sheets = opened
+    if not sheet_names:
         raise UnusableFile(_("The workbook has no sheet; fill in the template and upload it again."))
-    return Workbook(book, data, kind)
+    return Workbook(sheet_names, sheets, kind)
+
+
+def read_sheets(data: bytes, kind: str, max_rows: int, max_columns: int):
+    """Every sheet's rows with python-calamine: (names, {name: rows or a refusal}), or "password"/"damaged".
+
+    Runs in the sandbox's child, so it returns plain data and never a translated message. A refusal
+    is ("rows", cap), ("columns", cap) or ("damaged",). Calamine builds a sheet as a dense grid from
+    its first to its last cell, so a grid past the caps is refused before it is turned into Python
+    lists; merged areas and formulas without values are checked against the caps before they
+    extend the grid.
+    """
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        return "password"
+    except python_calamine.CalamineError:
+        return "damaged"
+    names = list(book.sheet_names)
+    sheets: dict[str, list[list] | tuple] = {}
+    for name in names:
+        try:
+            sheet = book.get_sheet_by_name(name)
+        except python_calamine.CalamineError:
+            sheets[name] = ("damaged",)
+            continue
+        end = sheet.end or (0, 0)
+        merged = sheet.merged_cell_ranges or []
+        # Merged areas are filled below: one reaching past the caps would grow the grid as far.
+        furthest = (max([end[0], *(bottom_right[0] for _top_left, bottom_right in merged)]),
+                    max([end[1], *(bottom_right[1] for _top_left, bottom_right in merged)]))
+        if furthest[0] + 1 > max_rows:
+            sheets[name] = ("rows", max_rows)
+            continue
+        if furthest[1] + 1 > max_columns:
+            sheets[name] = ("columns", max_columns)
+            continue
+        rows = sheet.to_python(skip_empty_area=False) or []
+        if kind == "xlsx":
+            refusal = _fill_uncomputed_formulas(rows, data, name, max_rows, max_columns)
+            if refusal:
+                sheets[name] = refusal
+                continue
+        _fill_merged_cells(rows, merged)
+        sheets[name] = rows
+    return names, sheets
+
+
+def _too_much_data() -> str:
+    return _("The workbook holds far more data than its size suggests; "
+             "save only the table to import in a new file and upload that.")
 
 
 def _check_zip(data: bytes) -> str:
@@ -136,10 +197,7 @@ def _check_zip(data: bytes) -> str:
         for m in members
     )
     if total > max_total or bomb:
-        raise UnusableFile(
-            _("The workbook holds far more data than its size suggests; "
-              "save only the table to import in a new file and upload that.")
-        )
+        raise UnusableFile(_too_much_data())
     return kind
 
 
@@ -194,24 +252,31 @@ _DATE_FORMULA = re.compile(r"DATE\((\d{4}),(\d{1,2}),(\d{1,2})\)", re.IGNORECASE
 _NUMBER_FORMULA = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
-def _fill_uncomputed_formulas(rows: list[list], data: bytes, sheet_name: str) -> None:
+def _fill_uncomputed_formulas(rows: list[list], data: bytes, sheet_name: str, max_rows: int,
+                              max_columns: int) -> tuple | None:
+    """Put the formulas saved without a value into the grid; a refusal when one lies past the caps."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         xml_path = _sheet_xml_path(archive, sheet_name)
         if xml_path is None:
-            return
+            return None
         xml = archive.read(xml_path)
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
-        return
+        return None
     if b"</f>" not in xml:
-        return
+        return None
     for match in _UNCACHED.finditer(xml):
         column = 0
         for ch in match[1]:
             column = column * 26 + ch - 64
         r, c = int(match[2]) - 1, column - 1
+        if r + 1 > max_rows:
+            return ("rows", max_rows)
+        if c + 1 > max_columns:
+            return ("columns", max_columns)
         if r >= len(rows) or c >= len(rows[r]) or rows[r][c] == "":
             _put(rows, r, c, _constant_formula_value(match[3].decode("utf-8", "replace")))
+    return None
 
 
 def _constant_formula_value(formula: str):

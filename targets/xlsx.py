@@ -1,17 +1,15 @@
-"""Excel downloads of the attainment tables (openpyxl), safe to open: no cell is ever a formula."""
+"""Excel downloads of the attainment tables: the shared inert writer (sheets/writer.py) behind an HTTP response."""
 from __future__ import annotations
 
-import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from sheets.writer import OutSheet, write_workbook
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A text starting with one of these is read as a formula by spreadsheet programs (CSV/Excel injection).
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -23,55 +21,20 @@ class Table:
     rows: Iterable[Sequence]
 
 
-def _sheet_title(title: str, used: set[str]) -> str:
-    cleaned = "".join("-" if ch in '[]:*?/\\' else ch for ch in str(title))[:31] or "Sheet"
-    candidate, n = cleaned, 2
-    while candidate in used:
-        suffix = f" ({n})"
-        candidate, n = cleaned[: 31 - len(suffix)] + suffix, n + 1
-    used.add(candidate)
-    return candidate
-
-
-def _write(ws, row_number: int, values: Sequence, bold: bool = False) -> None:
-    for column, value in enumerate(values, start=1):
-        cell = ws.cell(row=row_number, column=column)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            cell.value = value
-            # Kept as text whatever it starts with: openpyxl would otherwise store "=..." as a formula.
-            cell.data_type = "s"
-            if value.startswith(FORMULA_STARTS):
-                cell.quotePrefix = True
-        elif isinstance(value, bool):
-            cell.value = value
-        elif isinstance(value, int | float):
-            cell.value = value
-        else:
-            cell.value = str(value) if not hasattr(value, "as_tuple") else float(value)
-        if bold:
-            cell.font = Font(bold=True)
-
-
 def workbook_bytes(tables: Sequence[Table]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    for table in tables:
-        ws = workbook.create_sheet(_sheet_title(table.title, used))
-        _write(ws, 1, list(table.header), bold=True)
-        for number, row in enumerate(table.rows, start=2):
-            _write(ws, number, list(row))
-        ws.freeze_panes = "A2"
-    if not workbook.worksheets:
-        workbook.create_sheet("Sheet")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The .xlsx of these tables; rows may be a generator (the not-counted lists stream from the database)."""
+    return write_workbook([OutSheet(table.title, list(table.header), (list(row) for row in table.rows))
+                           for table in tables])
 
 
 def xlsx_response(filename: str, tables: Sequence[Table]) -> HttpResponse:
     response = HttpResponse(workbook_bytes(tables), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{_safe_file_name(filename)}"'
     return response
+
+
+def _safe_file_name(name: str) -> str:
+    # Names are built from agency codes, which imports take as typed: keep the header well formed.
+    name = unicodedata.normalize("NFKD", name).replace("đ", "d").replace("Đ", "D")
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.()") else "-"
+                   for ch in name if unicodedata.category(ch) != "Mn")

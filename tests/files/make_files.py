@@ -56,6 +56,19 @@ def main() -> None:
     (HERE / "empty.xlsx").write_bytes(b"")
     good = (HERE / "roster-libreoffice.xlsx").read_bytes()
     (HERE / "damaged.xlsx").write_bytes(good[: len(good) // 2])
+    corners_xls(source.parent)
+
+
+def corners_xls(folder: Path) -> None:
+    """A 7 KB .xls whose three sheets hold a value at A1 and at IV65536 (an .xls is read whole, as dense grids)."""
+    book = openpyxl.Workbook()
+    for index, sheet in enumerate([book.active, book.create_sheet(), book.create_sheet()], start=1):
+        sheet.title = f"S{index}"
+        sheet["A1"], sheet["IV65536"] = "x", "y"
+    book.save(folder / "corners.xlsx")
+    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(folder), str(folder / "corners.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    shutil.copy(folder / "corners.xls", HERE / "corners.xls")
 
 
 if __name__ == "__main__":

@@ -183,3 +183,125 @@ def test_codes_are_upper_case_and_trimmed(text):
         return
     assert code == code.upper().strip()
     assert "  " not in code
+
+
+# --- Properties over anything a cell can hold ---------------------------------------------------------
+# python-calamine gives str, float, int, bool, date, datetime, time, timedelta or '' (empty); a formula
+# saved without its value arrives as Uncomputed. A parser answers or raises CellError, never anything else.
+
+cell_values = st.one_of(
+    st.text(max_size=40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+    st.timedeltas(),
+    st.just(""),
+    st.none(),
+    st.text(max_size=20).map(lambda text: Uncomputed("=" + text)),
+)
+LEVEL = Choices({"province": ["Tỉnh", "province"], "district": ["Huyện", "district"]})
+PARSERS = {
+    "date": parse_date,
+    "birth date": lambda value: parse_date(value, year_alone=True),
+    "yes/no": parse_yes_no,
+    "code": parse_code,
+    "text": parse_text,
+    "whole number": parse_whole_number,
+    "choice": LEVEL.parse,
+}
+
+
+@pytest.mark.parametrize("parser", PARSERS.values(), ids=list(PARSERS))
+@given(value=cell_values)
+def test_parsers_answer_or_refuse_whatever_the_cell(parser, value):
+    try:
+        parser(value)
+    except CellError as error:
+        assert str(error.reason)
+    display_value(value)  # every refused value is shown in the error list
+
+
+@given(day=st.integers(1, 12), month=st.integers(1, 12), year=st.integers(1900, 2100), separator=st.sampled_from("/.-"),
+       padded=st.booleans())
+def test_dates_are_read_day_first_even_when_both_could_be_a_month(day, month, year, separator, padded):
+    text = separator.join([f"{day:02d}" if padded else str(day), f"{month:02d}" if padded else str(month), str(year)])
+    assert parse_date(text) == D(year, month, day)
+
+
+@given(dates.filter(lambda day: day.day > 12))
+def test_month_first_dates_are_refused_not_swapped(day):
+    with pytest.raises(CellError):
+        parse_date(f"{day.month:02d}/{day.day:02d}/{day.year}")
+
+
+@given(st.dates().filter(lambda day: not 1900 <= day.year <= 2100))
+def test_dates_outside_1900_to_2100_are_refused(day):
+    for raw in (day, day.strftime("%d/%m/") + f"{day.year:04d}"):
+        with pytest.raises(CellError):
+            parse_date(raw)
+
+
+@given(dates)
+def test_a_date_shown_in_an_error_reads_back_as_the_same_date(day):
+    assert parse_date(display_value(day)) == day
+    assert parse_date(datetime.datetime.combine(day, datetime.time(13, 45))) == day
+
+
+yes_no_words = st.sampled_from([(word, True) for word in ["x", "có", "yes", "1", "true", "✓", "✔"]]
+                               + [(word, False) for word in ["không", "no", "0", "false", ""]])
+
+
+@given(yes_no_words, st.sampled_from([str.upper, str.lower, str.title]), st.sampled_from(["NFC", "NFD"]),
+       st.sampled_from(["", " ", "\t", "  "]))
+def test_yes_and_no_in_any_case_accent_form_and_spacing(pair, case, form, pad):
+    word, meaning = pair
+    assert parse_yes_no(pad + unicodedata.normalize(form, case(word)) + pad) is meaning
+
+
+@given(st.booleans())
+def test_a_true_or_false_cell_and_its_number_read_back(value):
+    assert parse_yes_no(value) is value
+    assert parse_yes_no(float(value)) is value
+    assert parse_yes_no(display_value(value)) is value
+
+
+@given(st.text(max_size=12))
+def test_yes_no_never_guesses(text):
+    """A text is yes or no only when it is one of the listed words; anything else is refused."""
+    from sheets.cells import NO_WORDS, YES_WORDS
+    from sheets.text import fold
+
+    try:
+        answer = parse_yes_no(text)
+    except CellError:
+        assert fold(text) not in YES_WORDS | NO_WORDS
+        return
+    assert fold(text) in (YES_WORDS if answer else NO_WORDS)
+
+
+codes = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZĐ0123456789-_./", min_size=1, max_size=32)
+
+
+@given(codes)
+def test_a_clean_code_reads_back_unchanged(code):
+    assert parse_code(code) == code
+    assert parse_code(f"  {code.lower()} ") == code
+
+
+@given(st.text(max_size=40))
+def test_reading_a_code_twice_changes_nothing(text):
+    try:
+        code = parse_code(text)
+    except CellError:
+        return
+    assert parse_code(code) == code
+    assert len(code) <= 32
+
+
+@given(codes.filter(lambda code: len(code) <= 31), st.integers(33, 80))
+def test_codes_longer_than_32_characters_are_refused(code, length):
+    with pytest.raises(CellError, match="too long"):
+        parse_code((code * length)[:length])
