@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_yes_no
-from sheets.locking import import_transaction
+from sheets.locking import import_transaction, write_in_bulk
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
@@ -144,16 +144,8 @@ def roster_import(
         }
         if dry_run:
             return result
-        now = timezone.now()
-        Staff.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-        for staff in updates:
-            staff.updated_at = now
-        if updates:
-            Staff.objects.bulk_update(updates, [*fields, "updated_at"], batch_size=BATCH_SIZE)
-        for staff in left:
-            staff.updated_at = now
-        if left:
-            Staff.objects.bulk_update(left, ["left_on", "updated_at"], batch_size=BATCH_SIZE)
+        write_in_bulk(Staff, creates=creates, updates=updates, fields=fields, batch_size=BATCH_SIZE)
+        write_in_bulk(Staff, updates=left, fields=["left_on"], batch_size=BATCH_SIZE)
         record_import(user=user, model=Staff, file_name=file_name, checksum=hashlib.sha256(data).hexdigest(),
                       summary=result.summary_line())
         result.applied = True

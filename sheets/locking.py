@@ -1,10 +1,11 @@
-"""Serialising imports, so two at once never both decide that a code is new."""
+"""Serialising imports, so two at once never both decide that a code is new; writing their rows in bulk."""
 from __future__ import annotations
 
 import zlib
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 # One key for every import: an agency import changes what a roster import may refer to.
 IMPORT_LOCK_KEY = zlib.crc32(b"portal-excel-import")
@@ -23,3 +24,18 @@ def import_transaction():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
         yield
+
+
+def write_in_bulk(model, *, creates=(), updates=(), fields=(), batch_size: int = 2000) -> None:
+    """Insert the new rows and update the changed ones of an import, in batches.
+
+    bulk_update() skips auto_now, so the updated rows get their `updated_at` stamped here: the
+    reporting panel reads it to tell which agencies keep their data alive.
+    """
+    model.objects.bulk_create(list(creates), batch_size=batch_size)
+    updates = list(updates)
+    if updates:
+        now = timezone.now()
+        for obj in updates:
+            obj.updated_at = now
+        model.objects.bulk_update(updates, [*fields, "updated_at"], batch_size=batch_size)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.history import record_import
 from agencies.models import Agency
 from sheets.cells import parse_code, parse_text, parse_whole_number
-from sheets.locking import import_transaction
+from sheets.locking import import_transaction, write_in_bulk
 from sheets.result import ImportResult
 from sheets.rows import flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
@@ -126,13 +126,8 @@ def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
                          "unchanged": len(rows) - len(creates) - len(updates)}
         if dry_run:
             return result
-        now = timezone.now()
-        AggregateReport.objects.bulk_create(creates, batch_size=BATCH_SIZE)
-        for report in updates:
-            report.updated_at = now
-        if updates:
-            fields = ["numerator", "denominator", "updated_at"] + (["note"] if has_note else [])
-            AggregateReport.objects.bulk_update(updates, fields, batch_size=BATCH_SIZE)
+        fields = ["numerator", "denominator"] + (["note"] if has_note else [])
+        write_in_bulk(AggregateReport, creates=creates, updates=updates, fields=fields, batch_size=BATCH_SIZE)
         record_import(user=user, model=AggregateReport, file_name=file_name,
                       checksum=hashlib.sha256(data).hexdigest(), summary=result.summary_line())
         result.applied = True

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.history import record_import
 from agencies.models import Staff
 from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_whole_number
 from sheets.errors import UnusableFile
-from sheets.locking import import_transaction
+from sheets.locking import import_transaction, write_in_bulk
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, Table, find_table
@@ -258,24 +257,16 @@ def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *
 
 
 def _write(courses: _CoursePlan, records: _RecordPlan) -> None:
-    now = timezone.now()
-    Course.objects.bulk_create(courses.creates, batch_size=BATCH_SIZE)
-    for course in courses.updates:
-        course.updated_at = now
-    if courses.updates:
-        Course.objects.bulk_update(courses.updates, [*courses.fields, "updated_at"], batch_size=BATCH_SIZE)
+    write_in_bulk(Course, creates=courses.creates, updates=courses.updates, fields=courses.fields,
+                  batch_size=BATCH_SIZE)
     course_ids = {code: pk for code, (pk, _end) in courses.known.items()}
     course_ids.update({course.code: course.pk for course in courses.creates})
     new_records = []
     for course_code, record in records.creates:
         record.course_id = course_ids[course_code]
         new_records.append(record)
-    TrainingRecord.objects.bulk_create(new_records, batch_size=BATCH_SIZE)
-    for record in records.updates:
-        record.updated_at = now
-    if records.updates:
-        TrainingRecord.objects.bulk_update(records.updates, ["result", "completed_on", "updated_at"],
-                                           batch_size=BATCH_SIZE)
+    write_in_bulk(TrainingRecord, creates=new_records, updates=records.updates, fields=["result", "completed_on"],
+                  batch_size=BATCH_SIZE)
     touched = {r.staff_id for r in new_records} | {r.staff_id for r in records.updates}
     if courses.recategorised:
         # A course moved to another category changes the first passes of everyone who took it.
