@@ -114,11 +114,7 @@ def overview_context(request) -> dict:
         key=lambda pk: names[pk][0],
     )
     return {
-        "form": form,
-        "as_of": as_of,
-        "target_year": result.target_year,
-        "query": chooser_query(as_of, target_year),
-        "result": result,
+        **_chooser_context(form, as_of, target_year, result),
         "programme_name": result.programme_name,
         "indicators": result.indicators,
         "level_lines": level_lines(result),
@@ -141,11 +137,7 @@ def agency_context(request, agency: Agency) -> dict:
     )
     own = [(i, i.agency_row(agency.pk)) for i in result.indicators]
     return {
-        "form": form,
-        "as_of": as_of,
-        "target_year": result.target_year,
-        "query": chooser_query(as_of, target_year),
-        "result": result,
+        **_chooser_context(form, as_of, target_year, result),
         "agency": agency,
         "own": own,
         "level_lines": [line for line in level_lines(result) if any(c.row for c in line.cells)],
@@ -154,6 +146,17 @@ def agency_context(request, agency: Agency) -> dict:
 
 
 # --- spreadsheets -------------------------------------------------------------------------------
+
+def _chooser_context(form, as_of: datetime.date, target_year: int | None, result: Attainment) -> dict:
+    """What every dashboard page needs for its date and target-year chooser and its links."""
+    return {
+        "form": form,
+        "as_of": as_of,
+        "target_year": result.target_year,
+        "query": chooser_query(as_of, target_year),
+        "result": result,
+    }
+
 
 def _target_text(indicator: IndicatorAttainment, year: int) -> str:
     target = indicator.target_in(year)
