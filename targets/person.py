@@ -14,7 +14,7 @@ from agencies.models import Agency, Staff
 from training.models import TrainingRecord
 
 from .models import Indicator, Programme
-from .reports import ancestor_paths
+from .services import ancestor_paths
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sheets.table import Column, SheetSpec, read_table
 from sheets.workbook import open_workbook
 
 from .models import AggregateReport, Indicator
-from .reports import additivity_conflicts
+from .services import additivity_conflicts
 
 BATCH_SIZE = 2000
 FIRST_YEAR = 2016
