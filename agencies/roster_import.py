@@ -12,7 +12,7 @@ from functools import partial
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_yes_no
+from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text, parse_yes_no
 from sheets.locking import import_transaction, write_in_bulk
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
@@ -46,7 +46,6 @@ QUALIFICATION = Choices({
 }, empty=Staff.Qualification.NONE)
 
 YES_NO = "x, có, yes, 1, true, ✓ / không, no, 0, false"
-DATE_FORMS = "dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd"
 
 SHEET = SheetSpec("Danh sách cán bộ", (
     Column("staff_code", "Mã cán bộ", True, "unique in the province", "CB0001"),

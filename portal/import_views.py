@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 from agencies.access import administrator_required, role_required
 from agencies.models import ChangeRecord, User
 from sheets.errors import UnusableFile
-from sheets.text import fold
+from sheets.responses import file_response
 from training.models import Course
+from training.services import can_edit_course
 
 from .import_forms import ImportUploadForm
 from .imports import (
@@ -32,12 +33,9 @@ from .imports import (
     import_apply,
     import_cancel,
     import_preview,
-    may_import_course_participants,
     template_workbook,
 )
 from .models import ImportRun
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @administrator_required
@@ -63,7 +61,7 @@ def import_upload(request, kind):
 @login_required
 def course_participants(request, pk):
     course = get_object_or_404(Course.objects.visible_to(request.user).select_related("agency"), pk=pk)
-    if not may_import_course_participants(request.user, course):
+    if not can_edit_course(request.user, course):
         raise PermissionDenied
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +93,7 @@ def _get_run(user, pk, *, with_data: bool = False) -> ImportRun:
         return get_object_or_404(qs, pk=pk)
     run = get_object_or_404(qs, pk=pk, user=user, kind=ImportRun.Kind.COURSE_PARTICIPANTS)
     course = Course.objects.select_related("agency").filter(pk=run.options.get("course_id")).first()
-    if course is None or not may_import_course_participants(user, course):
+    if course is None or not can_edit_course(user, course):
         raise PermissionDenied
     return run
 
@@ -176,9 +174,7 @@ def run_bad_rows(request, pk):
     content = bad_rows_workbook(run=run, user=request.user)
     if content is None:
         raise Http404
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{_ascii_stem(run.file_name)}-dong-loi.xlsx"'
-    return response
+    return file_response(content, f"{Path(run.file_name).stem}-dong-loi.xlsx")
 
 
 @administrator_required
@@ -186,9 +182,7 @@ def run_file(request, pk):
     run = get_object_or_404(ImportRun, pk=pk)
     if not run.data:
         raise Http404
-    response = HttpResponse(bytes(run.data), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{_ascii_stem(run.file_name)}{Path(run.file_name).suffix}"'
-    return response
+    return file_response(bytes(run.data), run.file_name, content_type="application/octet-stream")
 
 
 @administrator_required
@@ -205,11 +199,4 @@ def import_history(request):
 def import_template(request, kind):
     if kind not in FORMATS:
         raise Http404
-    response = HttpResponse(template_workbook(kind), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{FORMATS[kind].template_file}"'
-    return response
-
-
-def _ascii_stem(file_name: str) -> str:
-    stem = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "-" for ch in fold(Path(file_name).stem))
-    return stem.strip("-")[:80] or "file"
+    return file_response(template_workbook(kind), FORMATS[kind].template_file)

@@ -10,14 +10,15 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.access import can_edit_agency_data
 from agencies.agency_import import SHEETS as AGENCY_SHEETS
 from agencies.agency_import import agency_import
+from agencies.querysets import CHANGE, scope_path
 from agencies.roster_import import SHEETS as ROSTER_SHEETS
 from agencies.roster_import import roster_import
 from sheets.errors import UnusableFile
@@ -79,7 +80,10 @@ def _read(run: ImportRun, data: bytes, *, user, dry_run: bool) -> ImportResult:
     options = run.options or {}
     if run.kind == ImportRun.Kind.COURSE_PARTICIPANTS:
         course = Course.objects.select_related("agency").get(pk=options["course_id"])
-        scope = None if user.is_administrator else user.agency.path
+        prefix = scope_path(user, CHANGE)
+        if prefix is None:
+            raise PermissionDenied
+        scope = prefix or None  # administrators may put anyone on the province's rosters on a course
         return training_import(data=data, file_name=run.file_name, user=user, dry_run=dry_run, course=course,
                                scope_path=scope)
     kwargs = {"deactivate_missing": bool(options.get("deactivate_missing"))} if run.kind == "roster" else {}
@@ -145,13 +149,6 @@ def import_cancel(*, run: ImportRun) -> bool:
         status=ImportRun.Status.CANCELLED, data=b""
     )
     return bool(updated)
-
-
-def may_import_course_participants(user, course: Course) -> bool:
-    """Administrators, and IT officers who may edit the course's managing agency."""
-    if user.is_administrator:
-        return True
-    return course.agency is not None and can_edit_agency_data(user, course.agency)
 
 
 def bad_rows_workbook(*, run: ImportRun, user) -> bytes | None:

@@ -19,11 +19,10 @@ from sheets.rows import flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
 from sheets.workbook import open_workbook
 
-from .models import AggregateReport, Indicator
+from .models import FIRST_REPORT_YEAR, AggregateReport, Indicator
 from .services import additivity_conflicts
 
 BATCH_SIZE = 2000
-FIRST_YEAR = 2016
 
 
 def _indicator_code(value) -> str:
@@ -36,7 +35,7 @@ SHEET = SheetSpec("Báo cáo số liệu", (
            "teachers-it, vocational-students-it, secondary-students-informatics, enterprises-trained, citizens-trained",
            "teachers-it"),
     Column("agency_code", "Mã đơn vị", True, "the reporting agency", "SGDDT"),
-    Column("year", "Năm", True, f"{FIRST_YEAR} to the current year", 2020),
+    Column("year", "Năm", True, f"{FIRST_REPORT_YEAR} to the current year", 2020),
     Column("numerator", "Tử số", True, "whole number ≥ 0", 1180),
     Column("denominator", "Mẫu số", True, "whole number ≥ Tử số", 1200),
     Column("note", "Ghi chú", False, "text", ""),
@@ -63,8 +62,9 @@ def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
     for row in rows:
         values = row.values
         year = values.get("year")
-        if year is not None and not FIRST_YEAR <= year <= this_year:
-            row.error(result, "year", _("not a year from %(first)d to %(last)d") % {"first": FIRST_YEAR, "last": this_year})
+        if year is not None and not FIRST_REPORT_YEAR <= year <= this_year:
+            row.error(result, "year",
+                      _("not a year from %(first)d to %(last)d") % {"first": FIRST_REPORT_YEAR, "last": this_year})
             values.pop("year")
         numerator, denominator = values.get("numerator"), values.get("denominator")
         if numerator is not None and denominator is not None and denominator < numerator:

@@ -15,35 +15,36 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from agencies.access import can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
+from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
 from agencies.listing import paginate, sort_queryset
-from agencies.models import Agency, ChangeRecord, User
+from agencies.models import ChangeRecord, User
 from sheets.responses import Table, xlsx_response
 from sheets.text import fold
 from training.models import Course, TrainingRecord
 
 from . import dashboards
-from .attainment import NoProgramme, UnknownIndicator, indicator_definition, not_counted_agencies, not_counted_staff
+from .attainment import (
+    NoProgramme,
+    UnknownIndicator,
+    current_programme,
+    indicator_definition,
+    not_counted_agencies,
+    not_counted_staff,
+)
 from .dashboards import silent_agencies
 from .forms import ReportFilterForm, ReportForm, chooser_query
 from .models import AggregateReport, Indicator
-from .person import current_programme, person_indicators
+from .person import person_indicators
 from .services import report_delete as delete_report
 from .services import report_save
 
 PAGE_SIZE = 50
-
-
-def _lineage(user, agency: Agency) -> list[Agency]:
-    """Ancestors the user may open, for the breadcrumbs (one query)."""
-    ids = [int(s) for s in agency.path.split("/") if s][:-1]
-    return list(Agency.objects.visible_to(user).filter(pk__in=ids).order_by("depth"))
 
 
 @login_required
@@ -55,7 +56,7 @@ def agency_attainment(request, pk):
         raise Http404 from None
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"{agency.code}-{ctx['as_of'].isoformat()}.xlsx", dashboards.agency_tables(ctx))
-    ctx["ancestors"] = _lineage(request.user, agency)
+    ctx["ancestors"] = breadcrumb(request.user, agency)
     return render(request, "targets/agency_attainment.html", ctx)
 
 
@@ -94,7 +95,7 @@ def not_counted(request, pk, code):
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx",
                                  [Table(code, header, [[r.agency_code, r.agency_name] for r in rows])])
         ctx["agencies"] = rows
-    ctx["ancestors"] = _lineage(request.user, agency)
+    ctx["ancestors"] = breadcrumb(request.user, agency)
     return render(request, "targets/not_counted.html", ctx)
 
 
@@ -126,11 +127,11 @@ REPORT_SORTS = {
 def report_list(request):
     user = request.user
     form = ReportFilterForm(request.GET or None, user=user)
-    qs = AggregateReport.objects.filter(agency__in=Agency.objects.visible_to(user)).select_related("indicator", "agency")
+    qs = AggregateReport.objects.visible_to(user).select_related("indicator", "agency")
     if form.is_valid():
         data = form.cleaned_data
         if data["agency"]:
-            qs = qs.filter(agency__path__startswith=data["agency"].path)
+            qs = qs.in_subtree(data["agency"])
         if data["indicator"]:
             qs = qs.filter(indicator=data["indicator"])
         if data["year"]:
@@ -201,7 +202,7 @@ def _save(request, form: ReportForm, *, report: AggregateReport | None):
 
 def _get_editable_report(user: User, pk) -> AggregateReport:
     report = get_object_or_404(
-        AggregateReport.objects.filter(agency__in=Agency.objects.visible_to(user)).select_related("indicator", "agency"),
+        AggregateReport.objects.visible_to(user).select_related("indicator", "agency"),
         pk=pk,
     )
     if not can_edit_agency_data(user, report.agency):
@@ -213,7 +214,10 @@ def _get_editable_report(user: User, pk) -> AggregateReport:
 def staff_detail(request, pk):
     staff = get_visible_staff(request.user, pk)
     today = timezone.localdate()
-    programme = current_programme()
+    try:
+        programme = current_programme()
+    except NoProgramme:
+        programme = None
     records = list(
         TrainingRecord.objects.filter(staff=staff)
         .select_related("course__category")
@@ -238,7 +242,10 @@ def staff_detail(request, pk):
 def training_needs(request, pk):
     """Links to the list of staff not yet counted, per staff indicator, for one agency's subtree."""
     agency = get_visible_agency(request.user, pk)
-    programme = current_programme()
+    try:
+        programme = current_programme()
+    except NoProgramme:
+        programme = None
     indicators = (
         list(Indicator.objects.filter(programme=programme, source=Indicator.Source.STAFF).order_by("order", "code"))
         if programme else []
@@ -246,7 +253,7 @@ def training_needs(request, pk):
     ctx = {
         "agency": agency,
         "programme": programme,
-        "rows": [(indicator, _reverse_or_none("targets:not-counted", agency.pk, indicator.code)) for indicator in indicators],
+        "rows": [(indicator, reverse("targets:not-counted", args=[agency.pk, indicator.code])) for indicator in indicators],
     }
     return render(request, "targets/training_needs.html", ctx)
 
@@ -254,15 +261,7 @@ def training_needs(request, pk):
 def _not_counted_url(agency_id: int, row) -> str | None:
     if row.indicator.source != Indicator.Source.STAFF or not row.in_population or row.counted:
         return None
-    return _reverse_or_none("targets:not-counted", agency_id, row.indicator.code)
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    # The not-counted page is built on another branch; until it is merged the link is left out.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+    return reverse("targets:not-counted", args=[agency_id, row.indicator.code])
 
 
 def _describe_history(

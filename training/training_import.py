@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from agencies.history import record_import
 from agencies.models import Staff
-from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_whole_number
+from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text, parse_whole_number
 from sheets.errors import UnusableFile
 from sheets.locking import import_transaction, write_in_bulk
 from sheets.result import ImportResult
@@ -26,7 +26,6 @@ from .models import Course, CourseCategory, TrainingRecord
 from .passes import refresh_first_passes
 
 BATCH_SIZE = 2000
-DATE_FORMS = "dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd"
 
 RESULT = Choices({
     TrainingRecord.Result.PASSED: ["Đạt", "passed", "pass"],
