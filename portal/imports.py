@@ -62,14 +62,18 @@ FORMATS: dict[str, ImportFormat] = {
                             gettext_lazy("Yearly counts of the reported indicators (teachers, students, ...).")),
 }
 
-COUNT_LABELS = {
+PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
+# The groups of the preview's plan, in the order shown.
+PLAN_LABELS = {
     "created": gettext_lazy("Created"),
     "updated": gettext_lazy("Updated"),
-    "unchanged": gettext_lazy("Unchanged"),
+    "transferred": gettext_lazy("Transferred to another agency"),
     "left": gettext_lazy("Marked as left"),
-    "transferred": gettext_lazy("Transferred (among the updated)"),
+    "courses.created": gettext_lazy("Courses created"),
+    "courses.updated": gettext_lazy("Courses updated"),
+    "records.created": gettext_lazy("Training records created"),
+    "records.updated": gettext_lazy("Training records updated"),
 }
-PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
 
 
 def get_format(kind: str) -> ImportFormat | None:
@@ -78,6 +82,7 @@ def get_format(kind: str) -> ImportFormat | None:
 
 def _read(run: ImportRun, data: bytes, *, user, dry_run: bool) -> ImportResult:
     options = run.options or {}
+    keep_blanks = bool(options.get("keep_blanks"))
     if run.kind == ImportRun.Kind.COURSE_PARTICIPANTS:
         course = Course.objects.select_related("agency").get(pk=options["course_id"])
         prefix = scope_path(user, CHANGE)
@@ -85,9 +90,10 @@ def _read(run: ImportRun, data: bytes, *, user, dry_run: bool) -> ImportResult:
             raise PermissionDenied
         scope = prefix or None  # administrators may put anyone on the province's rosters on a course
         return training_import(data=data, file_name=run.file_name, user=user, dry_run=dry_run, course=course,
-                               scope_path=scope)
+                               scope_path=scope, keep_blanks=keep_blanks)
     kwargs = {"deactivate_missing": bool(options.get("deactivate_missing"))} if run.kind == "roster" else {}
-    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run, **kwargs)
+    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run,
+                                    keep_blanks=keep_blanks, **kwargs)
 
 
 def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dict | None = None) -> ImportRun:
@@ -107,9 +113,11 @@ def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dic
     return run
 
 
-def import_apply(*, run: ImportRun, user) -> ImportResult | None:
+def import_apply(*, run: ImportRun, user, keep_blanks: bool = False) -> ImportResult | None:
     """Apply a previewed run to the data, from the stored bytes. None when it was no longer previewed.
 
+    `keep_blanks` is the person's choice for the stored values the preview showed empty cells
+    would erase: keep them (True) or clear them (False, the formats' default).
     Two confirmations of one run (a double click, two app processes) apply it once: the run row is
     locked and its status checked inside the transaction.
     """
@@ -117,6 +125,7 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportRun.Status.PREVIEWED:
             return None
+        run.options = {**(run.options or {}), "keep_blanks": keep_blanks}
         data = bytes(run.data)
         if hashlib.sha256(data).hexdigest() != run.checksum:
             _fail(run, _("The stored file does not match its checksum; upload it again."))
@@ -131,7 +140,7 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
         run.error_count = len(result.errors)
         run.status = ImportRun.Status.APPLIED if result.applied else ImportRun.Status.FAILED
         run.applied_at = timezone.now() if result.applied else None
-        run.save(update_fields=["summary", "error_count", "status", "applied_at"])
+        run.save(update_fields=["summary", "error_count", "status", "applied_at", "options"])
     return result
 
 
@@ -140,7 +149,7 @@ def _fail(run: ImportRun, message: str) -> None:
     summary["failure"] = message
     run.summary = summary
     run.status = ImportRun.Status.FAILED
-    run.save(update_fields=["summary", "status"])
+    run.save(update_fields=["summary", "status", "options"])
 
 
 def import_cancel(*, run: ImportRun) -> bool:
@@ -149,6 +158,11 @@ def import_cancel(*, run: ImportRun) -> bool:
         status=ImportRun.Status.CANCELLED, data=b""
     )
     return bool(updated)
+
+
+def erases_stored_values(run: ImportRun) -> bool:
+    """True when confirming this previewed run would have empty cells clear stored values."""
+    return bool(((run.summary or {}).get("plan") or {}).get("erased_count"))
 
 
 def bad_rows_workbook(*, run: ImportRun, user) -> bytes | None:

@@ -203,6 +203,12 @@ class Choices:
     def shown(self) -> list[str]:
         return [names[0] for names in self.labels.values()]
 
+    def label(self, value) -> str:
+        """The label shown for a stored value ('HĐ' for 'HD'); '' for the empty value."""
+        if value is None or value == "":
+            return ""
+        return self.labels.get(value, [value])[0]
+
     def parse(self, value) -> str | None:
         """The stored value for a label; `empty` (None unless given) for an empty cell."""
         if is_empty(value):
