@@ -19,6 +19,15 @@ NEEDED, UNTRAINED = "needed", "untrained"
 PASTE_LIMIT = 500
 
 
+def editable_courses(*, user: User) -> QuerySet:
+    """The courses this user may put people on: every course for administrators, their subtree's for officers."""
+    if user.is_administrator:
+        return Course.objects.all()
+    if not user.is_officer or user.agency_id is None:
+        return Course.objects.none()
+    return Course.objects.filter(agency__path__startswith=user.agency.path)
+
+
 def candidate_base(*, user: User, course: Course) -> QuerySet:
     """People the user may put on this course: their editable subtree, not already on it."""
     qs = Staff.objects.select_related("agency").exclude(training_records__course=course)
