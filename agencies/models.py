@@ -239,6 +239,11 @@ class Staff(models.Model):
         return reverse("agencies:staff-detail", args=[self.pk])
 
     @property
+    def category_label(self) -> str:
+        """CB, CC, VC or HĐ: the short label tables show (the stored code of contract workers is "HD")."""
+        return "HĐ" if self.category == self.Category.HD else self.category
+
+    @property
     def is_civil_servant(self) -> bool:
         return self.category in self.CIVIL_SERVANT_CATEGORIES
 

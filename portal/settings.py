@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "agencies",
     "training",
@@ -180,6 +182,16 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Caps on what an import reads: a sheet's rows and columns, and a workbook's inflated size (zip bombs).
+# Imports are checked and written by a task worker (`manage.py db_worker`, started by scripts/demo.sh
+# and deploy/portal-worker.service), so a 50,000-row file never holds a web request. Its queue is a
+# table of the portal's own database: nothing more to run. TASKS_BACKEND=immediate runs each task
+# inside the request that queues it (tests; a machine where no worker may run).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND not in ("database", "immediate"):
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_BACKEND == "database"
+                     else "django_tasks.backends.immediate.ImmediateBackend"}}
+
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 300 * 1024 * 1024)

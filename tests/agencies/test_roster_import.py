@@ -261,3 +261,14 @@ def test_keep_blanks_leaves_a_row_whose_only_changes_were_blanks_unchanged(tree)
     result = run(xlsx(ROSTER_HEADERS + ["Chức vụ"], ["CB1", "An", "SNV", "CC", ""]), keep_blanks=True)
     assert result.counts["updated"] == 0 and result.counts["unchanged"] == 1
     assert Staff.objects.get().position == "Chuyên viên"
+
+
+def test_progress_is_reported_while_rows_are_checked_then_before_the_transaction(tree):
+    calls = []
+    rows = [[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(2500)]
+    result = run(xlsx(ROSTER_HEADERS, *rows), dry_run=True, progress=lambda *args: calls.append(args))
+    assert result.ok
+    assert calls == [("checking", 0, 2500), ("checking", 1000, 2500), ("checking", 2000, 2500), ("comparing", 0, 0)]
+    calls.clear()
+    run(xlsx(ROSTER_HEADERS, *rows[:10]), progress=lambda *args: calls.append(args))
+    assert calls == [("checking", 0, 10), ("writing", 0, 0)]
