@@ -11,11 +11,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import AgencyChoiceField, editable_agencies
+from agencies.forms import AgencyChoiceField
 from agencies.models import Agency, User
 
-from .models import AggregateReport, Indicator
-from .rules import DEFAULT_TARGET_YEARS, default_target_year
+from .models import FIRST_REPORT_YEAR, AggregateReport, Indicator
+from .rules import DEFAULT_TARGET_YEARS
 
 PAGE_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -74,13 +74,6 @@ def chooser_query(as_of: datetime.date, target_year: int | None) -> str:
     return urlencode(params)
 
 
-def effective_target_year(as_of: datetime.date, target_year: int | None) -> int:
-    return target_year or default_target_year(as_of)
-
-
-FIRST_REPORT_YEAR = 2016
-
-
 def reported_indicators():
     """The indicators of the current programme that agencies report as counts."""
     return Indicator.objects.filter(programme__is_current=True, source=Indicator.Source.REPORTS).order_by("order", "code")
@@ -116,7 +109,7 @@ class ReportForm(forms.Form):
             })
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = reported_indicators()
-        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
         self.fields["year"].choices = [(year, str(year)) for year in report_years()]
         if report is not None:
             for name in ("indicator", "agency", "year"):

@@ -10,10 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Level, Staff
+from agencies.querysets import ScopedQuerySet
 from training.models import CourseCategory
 
 # How long after its last deadline a programme's figures may still be asked for (follow-up reports).
 YEARS_PAST_LAST_TARGET = 5
+# Aggregate reports are taken from 2016, Decision 1965's first year (formats.md), on the web and in imports.
+FIRST_REPORT_YEAR = 2016
 
 
 class Programme(models.Model):
@@ -177,6 +180,8 @@ class AggregateReport(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("aggregate report")

@@ -28,10 +28,6 @@ class PersonIndicator:
     record: TrainingRecord | None = None
 
 
-def current_programme() -> Programme | None:
-    return Programme.objects.filter(is_current=True).first()
-
-
 def person_indicators(
     *, staff: Staff, on: datetime.date, programme: Programme | None, records: list[TrainingRecord]
 ) -> list[PersonIndicator]:

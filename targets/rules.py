@@ -28,7 +28,6 @@ MET = "met"
 ON_TRACK = "on_track"
 AT_RISK = "at_risk"
 BEHIND = "behind"
-STATUSES = (MET, ON_TRACK, AT_RISK, BEHIND)
 
 # Scorecard bands, as a share of the target reached (not of 100 %). A unit within a tenth of its
 # target closes the gap with one ordinary training round (a class is ~30 people for a unit of a few
