@@ -540,14 +540,14 @@ def main() -> int:
     if args.restart_db_at is not None:
         restarter = threading.Thread(target=db_restarter, args=(args, run, t0), daemon=True)
         restarter.start()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=args.duration + 60)
     redis_restarter_thread = None
     if args.restart_redis_at is not None:
         redis_restarter_thread = threading.Thread(target=redis_restarter, args=(args, run, t0), daemon=True)
         redis_restarter_thread.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=args.duration + 60)
     if restarter:
         restarter.join(timeout=120)
     if redis_restarter_thread:
