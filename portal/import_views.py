@@ -27,12 +27,14 @@ from .imports import (
     COUNT_LABELS,
     FORMATS,
     PART_LABELS,
+    PREVIEW_KEPT_FOR,
     bad_rows_workbook,
     get_format,
     import_apply,
     import_cancel,
     import_preview,
     may_import_course_participants,
+    preview_expired,
     template_workbook,
 )
 from .models import ImportRun
@@ -134,7 +136,9 @@ def run_detail(request, pk):
         "failure": summary.get("failure", ""),
         "deactivate_missing": bool(run.options.get("deactivate_missing")),
         "back_url": _back_url(run),
-        "can_confirm": run.is_previewed and run.error_count == 0,
+        "expired": run.is_previewed and preview_expired(run),
+        "preview_days": PREVIEW_KEPT_FOR.days,
+        "can_confirm": run.is_previewed and run.error_count == 0 and not preview_expired(run),
     }
     return render(request, "imports/importrun_detail.html", ctx)
 

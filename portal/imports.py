@@ -113,6 +113,12 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ImportRun.Status.PREVIEWED:
             return None
+        if preview_expired(run):
+            # The checks were made against the data of then; two days on, the preview no longer holds.
+            _fail(run, _("This preview is more than %(days)d days old, so it may no longer match the data; "
+                         "nothing was written. Upload the file again.") % {"days": PREVIEW_KEPT_FOR.days})
+            ImportRun.objects.filter(pk=run.pk).update(data=b"")
+            return None
         data = bytes(run.data)
         if hashlib.sha256(data).hexdigest() != run.checksum:
             _fail(run, _("The stored file does not match its checksum; upload it again."))
@@ -129,6 +135,11 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
         run.applied_at = timezone.now() if result.applied else None
         run.save(update_fields=["summary", "error_count", "status", "applied_at"])
     return result
+
+
+def preview_expired(run: ImportRun, now=None) -> bool:
+    """True when a preview is older than PREVIEW_KEPT_FOR: it can no longer be confirmed."""
+    return run.created_at < (now or timezone.now()) - PREVIEW_KEPT_FOR
 
 
 def _fail(run: ImportRun, message: str) -> None:
