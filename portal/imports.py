@@ -10,14 +10,15 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.access import can_edit_agency_data
 from agencies.agency_import import SHEETS as AGENCY_SHEETS
 from agencies.agency_import import agency_import
+from agencies.querysets import CHANGE, scope_path
 from agencies.roster_import import SHEETS as ROSTER_SHEETS
 from agencies.roster_import import roster_import
 from sheets.errors import UnusableFile
@@ -61,14 +62,18 @@ FORMATS: dict[str, ImportFormat] = {
                             gettext_lazy("Yearly counts of the reported indicators (teachers, students, ...).")),
 }
 
-COUNT_LABELS = {
+PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
+# The groups of the preview's plan, in the order shown.
+PLAN_LABELS = {
     "created": gettext_lazy("Created"),
     "updated": gettext_lazy("Updated"),
-    "unchanged": gettext_lazy("Unchanged"),
+    "transferred": gettext_lazy("Transferred to another agency"),
     "left": gettext_lazy("Marked as left"),
-    "transferred": gettext_lazy("Transferred (among the updated)"),
+    "courses.created": gettext_lazy("Courses created"),
+    "courses.updated": gettext_lazy("Courses updated"),
+    "records.created": gettext_lazy("Training records created"),
+    "records.updated": gettext_lazy("Training records updated"),
 }
-PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
 
 
 def get_format(kind: str) -> ImportFormat | None:
@@ -77,13 +82,18 @@ def get_format(kind: str) -> ImportFormat | None:
 
 def _read(run: ImportRun, data: bytes, *, user, dry_run: bool) -> ImportResult:
     options = run.options or {}
+    keep_blanks = bool(options.get("keep_blanks"))
     if run.kind == ImportRun.Kind.COURSE_PARTICIPANTS:
         course = Course.objects.select_related("agency").get(pk=options["course_id"])
-        scope = None if user.is_administrator else user.agency.path
+        prefix = scope_path(user, CHANGE)
+        if prefix is None:
+            raise PermissionDenied
+        scope = prefix or None  # administrators may put anyone on the province's rosters on a course
         return training_import(data=data, file_name=run.file_name, user=user, dry_run=dry_run, course=course,
-                               scope_path=scope)
+                               scope_path=scope, keep_blanks=keep_blanks)
     kwargs = {"deactivate_missing": bool(options.get("deactivate_missing"))} if run.kind == "roster" else {}
-    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run, **kwargs)
+    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run,
+                                    keep_blanks=keep_blanks, **kwargs)
 
 
 def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dict | None = None) -> ImportRun:
@@ -103,9 +113,11 @@ def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dic
     return run
 
 
-def import_apply(*, run: ImportRun, user) -> ImportResult | None:
+def import_apply(*, run: ImportRun, user, keep_blanks: bool = False) -> ImportResult | None:
     """Apply a previewed run to the data, from the stored bytes. None when it was no longer previewed.
 
+    `keep_blanks` is the person's choice for the stored values the preview showed empty cells
+    would erase: keep them (True) or clear them (False, the formats' default).
     Two confirmations of one run (a double click, two app processes) apply it once: the run row is
     locked and its status checked inside the transaction.
     """
@@ -119,6 +131,7 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
                          "nothing was written. Upload the file again.") % {"days": PREVIEW_KEPT_FOR.days})
             ImportRun.objects.filter(pk=run.pk).update(data=b"")
             return None
+        run.options = {**(run.options or {}), "keep_blanks": keep_blanks}
         data = bytes(run.data)
         if hashlib.sha256(data).hexdigest() != run.checksum:
             _fail(run, _("The stored file does not match its checksum; upload it again."))
@@ -133,7 +146,7 @@ def import_apply(*, run: ImportRun, user) -> ImportResult | None:
         run.error_count = len(result.errors)
         run.status = ImportRun.Status.APPLIED if result.applied else ImportRun.Status.FAILED
         run.applied_at = timezone.now() if result.applied else None
-        run.save(update_fields=["summary", "error_count", "status", "applied_at"])
+        run.save(update_fields=["summary", "error_count", "status", "applied_at", "options"])
     return result
 
 
@@ -147,7 +160,7 @@ def _fail(run: ImportRun, message: str) -> None:
     summary["failure"] = message
     run.summary = summary
     run.status = ImportRun.Status.FAILED
-    run.save(update_fields=["summary", "status"])
+    run.save(update_fields=["summary", "status", "options"])
 
 
 def import_cancel(*, run: ImportRun) -> bool:
@@ -158,11 +171,9 @@ def import_cancel(*, run: ImportRun) -> bool:
     return bool(updated)
 
 
-def may_import_course_participants(user, course: Course) -> bool:
-    """Administrators, and IT officers who may edit the course's managing agency."""
-    if user.is_administrator:
-        return True
-    return course.agency is not None and can_edit_agency_data(user, course.agency)
+def erases_stored_values(run: ImportRun) -> bool:
+    """True when confirming this previewed run would have empty cells clear stored values."""
+    return bool(((run.summary or {}).get("plan") or {}).get("erased_count"))
 
 
 def bad_rows_workbook(*, run: ImportRun, user) -> bytes | None:

@@ -5,10 +5,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from sheets.responses import xlsx_response
 from targets import dashboards
 from targets.attainment import NoProgramme, attainment
-from targets.filters import BadParameter, parse_iso_date, parse_target_year
-from targets.xlsx import xlsx_response
+from targets.forms import BadParameter, parse_iso_date, parse_target_year
 
 
 @login_required

@@ -1,25 +1,28 @@
-"""What the dashboard pages show, prepared from the attainment selectors (views stay thin).
-
-Everything here works on evaluated rows: templates receive lists and never query.
-"""
+"""Dashboard contexts: the province overview, an agency's page, their .xlsx tables, and which agencies are silent."""
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.models import Agency, Level
+from agencies.models import Agency, Level, Staff, path_ids
+from agencies.querysets import in_scope
+from sheets.responses import Table
 from targets.attainment import (
     Attainment,
     AttainmentRow,
     IndicatorAttainment,
     attainment,
 )
-from targets.filters import AttainmentChooserForm, chooser_query
-from targets.xlsx import Table
+from targets.forms import AttainmentChooserForm, chooser_query
+from training.models import TrainingRecord
+
+from .models import AggregateReport
 
 LEVEL_LABELS = dict(Level.choices)
 STATUS_LABELS = {
@@ -39,9 +42,7 @@ def chooser(request) -> tuple[AttainmentChooserForm, datetime.date, int | None]:
 
 def can_see_row(user, row: AttainmentRow) -> bool:
     """Officers read the province and level totals, but agency rows only inside their own subtree."""
-    if row.scope != "agency" or user.sees_everything:
-        return True
-    return bool(user.agency_id) and row.agency_path.startswith(user.agency.path)
+    return row.scope != "agency" or in_scope(user, row.agency_path)
 
 
 def fraction(row: AttainmentRow | None) -> Fraction:
@@ -110,7 +111,7 @@ def overview_context(request) -> dict:
     names = _agency_names(result)
     key_ids = sorted(
         (pk for pk, (path, _name, kind) in names.items()
-         if kind in RANK_KINDS and (user.sees_everything or (user.agency_id and path.startswith(user.agency.path)))),
+         if kind in RANK_KINDS and in_scope(user, path)),
         key=lambda pk: names[pk][0],
     )
     return {
@@ -211,3 +212,76 @@ def agency_tables(ctx: dict) -> list[Table]:
         scorecard_table(ctx["level_lines"], ctx["result"].indicators, _("By level")),
         scorecard_table(ctx["children"], ctx["result"].indicators, _("Subordinate agencies")),
     ]
+
+
+# Agencies that keep a roster for their own same-level subtree (a district committee for its offices
+# and schools, a commune for itself): the natural unit to chase when data stops coming.
+WATCHED_KINDS = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT_COMMITTEE, Agency.Kind.COMMUNE_COMMITTEE)
+QUIET_DAYS = 365
+
+
+@dataclass(frozen=True)
+class SilentAgency:
+    agency_id: int
+    code: str
+    name: str
+    path: str
+    last_roster_update: datetime.datetime | None
+    no_roster_update: bool
+    no_training: bool
+    missing_reports: tuple[str, ...]
+
+
+def silent_agencies(*, as_of: datetime.date, user) -> list[SilentAgency]:
+    """Watched agencies visible to `user` with at least one silence in the twelve months before `as_of`.
+
+    Four queries whatever the number of agencies: roster and training activity are grouped by
+    agency in the database and credited in Python to the watched agency that owns each roster.
+    """
+    nodes = list(Agency.objects.visible_to(user).order_by("path").values("id", "code", "name", "level", "kind", "path"))
+    by_id = {n["id"]: n for n in nodes}
+    until = timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time()))
+    since = until - datetime.timedelta(days=QUIET_DAYS + 1)
+
+    def owner(agency_id: int) -> int | None:
+        node = by_id.get(agency_id)
+        if node is None:
+            return None
+        for pk in reversed(path_ids(node["path"])):
+            candidate = by_id.get(pk)
+            if candidate and candidate["kind"] in WATCHED_KINDS and candidate["level"] == node["level"]:
+                return pk
+        return None
+
+    staff = Staff.objects.visible_to(user).filter(updated_at__lt=until)
+    last_update: dict[int, datetime.datetime] = {}
+    for row in staff.order_by().values("agency_id").annotate(last=Max("updated_at")):
+        pk = owner(row["agency_id"])
+        if pk is not None and (pk not in last_update or row["last"] > last_update[pk]):
+            last_update[pk] = row["last"]
+    records = TrainingRecord.objects.visible_to(user).filter(created_at__gte=since, created_at__lt=until)
+    trained = {owner(pk) for pk in records.order_by().values_list("staff__agency_id", flat=True).distinct()}
+
+    reported: dict[int, set[str]] = {}
+    this_year: dict[int, set[str]] = {}
+    reports = AggregateReport.objects.filter(agency_id__in=list(by_id), year__lte=as_of.year)
+    for agency_id, code, year in reports.values_list("agency_id", "indicator__code", "year"):
+        reported.setdefault(agency_id, set()).add(code)
+        if year == as_of.year:
+            this_year.setdefault(agency_id, set()).add(code)
+
+    silent = []
+    for node in nodes:
+        watched = node["kind"] in WATCHED_KINDS
+        if not watched and node["id"] not in reported:
+            continue
+        last = last_update.get(node["id"])
+        no_roster = watched and (last is None or last < since)
+        no_training = watched and node["id"] not in trained
+        missing = tuple(sorted(reported.get(node["id"], set()) - this_year.get(node["id"], set())))
+        if no_roster or no_training or missing:
+            silent.append(SilentAgency(
+                agency_id=node["id"], code=node["code"], name=node["name"], path=node["path"],
+                last_roster_update=last, no_roster_update=no_roster, no_training=no_training, missing_reports=missing,
+            ))
+    return silent

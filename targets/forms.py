@@ -1,5 +1,9 @@
-"""Forms of the aggregate reports an agency enters by hand."""
+"""Forms of the targets app: the date and target-year chooser shared by the pages, the API and the
+command, and the aggregate report forms."""
 from __future__ import annotations
+
+import datetime
+from urllib.parse import urlencode
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -7,12 +11,67 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import AgencyChoiceField, editable_agencies
+from agencies.forms import AgencyChoiceField
 from agencies.models import Agency, User
 
-from .models import AggregateReport, Indicator
+from .models import FIRST_REPORT_YEAR, AggregateReport, Indicator
+from .rules import DEFAULT_TARGET_YEARS
 
-FIRST_REPORT_YEAR = 2016
+PAGE_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+class BadParameter(ValueError):
+    """A parameter that cannot be used; the message is shown as it is."""
+
+
+def parse_iso_date(value: str, name: str = "as_of") -> datetime.date:
+    """YYYY-MM-DD only, as interfaces.md gives it for scripts."""
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadParameter(f"{name} must be a date written YYYY-MM-DD, not {value!r}.") from None
+
+
+def parse_target_year(value: str | int | None, years=DEFAULT_TARGET_YEARS) -> int | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise BadParameter(f"target_year must be one of {', '.join(map(str, years))}, not {value!r}.") from None
+    if year not in years:
+        raise BadParameter(f"target_year must be one of {', '.join(map(str, years))}, not {year}.")
+    return year
+
+
+class AttainmentChooserForm(forms.Form):
+    """GET form on every dashboard page; its values stay in the URL so a view can be shared."""
+
+    as_of = forms.DateField(label=_("As of"), required=False, input_formats=PAGE_DATE_FORMATS,
+                            widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+    target_year = forms.TypedChoiceField(label=_("Target year"), required=False, coerce=int, empty_value=None,
+                                         choices=[])
+
+    def __init__(self, data=None, *, years=DEFAULT_TARGET_YEARS):
+        super().__init__(data)
+        self.fields["target_year"].choices = [("", _("By date"))] + [(y, str(y)) for y in years]
+
+    def chosen(self) -> tuple[datetime.date, int | None]:
+        """The date (today when empty) and the target year (None: the default of indicators.md)."""
+        if not self.is_bound:
+            return timezone.localdate(), None
+        # is_valid() keeps the good fields in cleaned_data: a bad one falls back alone to its default.
+        self.is_valid()
+        data = self.cleaned_data
+        return data.get("as_of") or timezone.localdate(), data.get("target_year")
+
+
+def chooser_query(as_of: datetime.date, target_year: int | None) -> str:
+    """The query string that carries the chooser to the next page."""
+    params = {"as_of": as_of.isoformat()}
+    if target_year:
+        params["target_year"] = target_year
+    return urlencode(params)
 
 
 def reported_indicators():
@@ -50,7 +109,7 @@ class ReportForm(forms.Form):
             })
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = reported_indicators()
-        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
         self.fields["year"].choices = [(year, str(year)) for year in report_years()]
         if report is not None:
             for name in ("indicator", "agency", "year"):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,7 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Level, Staff
+from agencies.querysets import ScopedQuerySet
 from training.models import CourseCategory
+
+# How long after its last deadline a programme's figures may still be asked for (follow-up reports).
+YEARS_PAST_LAST_TARGET = 5
+# Aggregate reports are taken from 2016, Decision 1965's first year (formats.md), on the web and in imports.
+FIRST_REPORT_YEAR = 2016
 
 
 class Programme(models.Model):
@@ -34,6 +42,24 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def target_years(self) -> list[int]:
+        """The years its indicators have targets for, in order: the programme's deadlines are their 31 Decembers."""
+        return sorted(set(Target.objects.filter(indicator__programme=self).values_list("year", flat=True)))
+
+    @staticmethod
+    def deadline(year: int) -> datetime.date:
+        """A target year's deadline (indicators.md, "Deadlines and verdicts")."""
+        return datetime.date(year, 12, 31)
+
+    def date_window(self) -> tuple[datetime.date, datetime.date]:
+        """The dates a person may ask figures for: from the start to a few years past the last deadline.
+
+        Beyond it nothing is recorded yet, and a far date would make a trend of thousands of year ends.
+        """
+        years = self.target_years()
+        last = years[-1] if years else self.start_date.year
+        return self.start_date, self.deadline(last + YEARS_PAST_LAST_TARGET)
 
 
 class Indicator(models.Model):
@@ -154,6 +180,8 @@ class AggregateReport(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("aggregate report")

@@ -1,28 +1,50 @@
-"""Dashboard pages of an agency, the lists of who is not counted yet, and the reporting panel."""
+"""Pages of the targets app: an agency's attainment, who is not counted yet, the reporting panel,
+aggregate reports, the person page and an agency's training needs.
+
+The person page lives here because it reads rosters, training records and indicators together,
+and only this app may import all three (agencies and training import nothing above them).
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from agencies.access import get_visible_agency
-from agencies.models import Agency
+from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
+from agencies.listing import paginate, sort_queryset
+from agencies.models import ChangeRecord, User
+from sheets.responses import Table, xlsx_response
 from sheets.text import fold
+from training.models import Course, TrainingRecord
 
 from . import dashboards
-from .attainment import NoProgramme, UnknownIndicator, indicator_definition, not_counted_agencies, not_counted_staff
-from .filters import chooser_query
-from .models import Indicator
-from .reporting import silent_agencies
-from .xlsx import Table, xlsx_response
+from .attainment import (
+    NoProgramme,
+    UnknownIndicator,
+    current_programme,
+    indicator_definition,
+    not_counted_agencies,
+    not_counted_staff,
+)
+from .dashboards import silent_agencies
+from .forms import ReportFilterForm, ReportForm, chooser_query
+from .models import AggregateReport, Indicator
+from .person import person_indicators
+from .services import report_delete as delete_report
+from .services import report_save
 
 PAGE_SIZE = 50
-
-
-def _lineage(user, agency: Agency) -> list[Agency]:
-    """Ancestors the user may open, for the breadcrumbs (one query)."""
-    ids = [int(s) for s in agency.path.split("/") if s][:-1]
-    return list(Agency.objects.visible_to(user).filter(pk__in=ids).order_by("depth"))
 
 
 @login_required
@@ -34,7 +56,7 @@ def agency_attainment(request, pk):
         raise Http404 from None
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"{agency.code}-{ctx['as_of'].isoformat()}.xlsx", dashboards.agency_tables(ctx))
-    ctx["ancestors"] = _lineage(request.user, agency)
+    ctx["ancestors"] = breadcrumb(request.user, agency)
     return render(request, "targets/agency_attainment.html", ctx)
 
 
@@ -73,7 +95,7 @@ def not_counted(request, pk, code):
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx",
                                  [Table(code, header, [[r.agency_code, r.agency_name] for r in rows])])
         ctx["agencies"] = rows
-    ctx["ancestors"] = _lineage(request.user, agency)
+    ctx["ancestors"] = breadcrumb(request.user, agency)
     return render(request, "targets/not_counted.html", ctx)
 
 
@@ -91,3 +113,224 @@ def reporting(request):
     ctx = {"form": form, "as_of": as_of, "target_year": target_year, "query": chooser_query(as_of, target_year),
            "rows": rows}
     return render(request, "targets/reporting.html", ctx)
+
+
+REPORT_SORTS = {
+    "indicator": ["indicator__order", "agency__path", "-year"],
+    "agency": ["agency__path", "indicator__order", "-year"],
+    "year": ["year", "indicator__order", "agency__path"],
+    "percent": ["numerator", "denominator"],
+}
+
+
+@login_required
+def report_list(request):
+    user = request.user
+    form = ReportFilterForm(request.GET or None, user=user)
+    qs = AggregateReport.objects.visible_to(user).select_related("indicator", "agency")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["agency"]:
+            qs = qs.in_subtree(data["agency"])
+        if data["indicator"]:
+            qs = qs.filter(indicator=data["indicator"])
+        if data["year"]:
+            qs = qs.filter(year=data["year"])
+    qs, sort = sort_queryset(qs, request.GET.get("sort"), REPORT_SORTS, "indicator")
+    page = paginate(request, qs)
+    ctx = {
+        "form": form,
+        "page": page,
+        "rows": [(report, can_edit_agency_data(user, report.agency)) for report in page.object_list],
+        "sort": sort,
+        "can_add": user.is_administrator or user.is_officer,
+    }
+    return render(request, "targets/report_list.html", ctx)
+
+
+@role_required(User.Role.OFFICER)
+@require_http_methods(["GET", "POST"])
+def report_create(request):
+    """Enter a year's figures; a report already there for the same indicator, agency and year is updated."""
+    initial = {key: request.GET[key] for key in ("agency", "indicator", "year") if request.GET.get(key, "").isdigit()}
+    form = ReportForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, report=None)
+    return render(request, "targets/report_form.html", {"form": form, "report": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_update(request, pk):
+    report = _get_editable_report(request.user, pk)
+    form = ReportForm(request.POST or None, user=request.user, report=report)
+    if request.method == "POST" and form.is_valid():
+        return _save(request, form, report=report)
+    return render(request, "targets/report_form.html", {"form": form, "report": report})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_delete(request, pk):
+    report = _get_editable_report(request.user, pk)
+    if request.method == "POST":
+        delete_report(user=request.user, report=report)
+        messages.success(request, _("The report was removed."))
+        return redirect("targets:report-list")
+    return render(request, "targets/report_confirm_delete.html", {"report": report})
+
+
+def _save(request, form: ReportForm, *, report: AggregateReport | None):
+    data = form.cleaned_data
+    try:
+        saved, created = report_save(
+            user=request.user, indicator=data["indicator"], agency=data["agency"], year=data["year"],
+            numerator=data["numerator"], denominator=data["denominator"], note=data["note"],
+        )
+    except ValidationError as error:
+        # The additivity rule needs the other reports, so it is checked in the service, not the form.
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return render(request, "targets/report_form.html", {"form": form, "report": report})
+    names = {"agency": saved.agency.name, "year": saved.year}
+    if created:
+        messages.success(request, _("The report of %(agency)s for %(year)s was saved.") % names)
+    else:
+        messages.success(request, _("The report of %(agency)s for %(year)s was updated.") % names)
+    return redirect(f"{reverse('targets:report-list')}?agency={saved.agency_id}")
+
+
+def _get_editable_report(user: User, pk) -> AggregateReport:
+    report = get_object_or_404(
+        AggregateReport.objects.visible_to(user).select_related("indicator", "agency"),
+        pk=pk,
+    )
+    if not can_edit_agency_data(user, report.agency):
+        raise PermissionDenied
+    return report
+
+
+@login_required
+def staff_detail(request, pk):
+    staff = get_visible_staff(request.user, pk)
+    today = timezone.localdate()
+    try:
+        programme = current_programme()
+    except NoProgramme:
+        programme = None
+    records = list(
+        TrainingRecord.objects.filter(staff=staff)
+        .select_related("course__category")
+        .order_by("-course__start_date", "course__code")
+    )
+    history = paginate(request, ChangeRecord.objects.filter(staff=staff).select_related("user"), per_page=25)
+    rows = person_indicators(staff=staff, on=today, programme=programme, records=records)
+    ctx = {
+        "staff": staff,
+        "today": today,
+        "programme": programme,
+        "records": records,
+        "indicator_rows": [(row, _not_counted_url(staff.agency_id, row)) for row in rows],
+        "history": history,
+        "history_rows": _describe_history(history.object_list, records),
+        "can_edit": can_edit_agency_data(request.user, staff.agency),
+    }
+    return render(request, "targets/staff_detail.html", ctx)
+
+
+@login_required
+def training_needs(request, pk):
+    """Links to the list of staff not yet counted, per staff indicator, for one agency's subtree."""
+    agency = get_visible_agency(request.user, pk)
+    try:
+        programme = current_programme()
+    except NoProgramme:
+        programme = None
+    indicators = (
+        list(Indicator.objects.filter(programme=programme, source=Indicator.Source.STAFF).order_by("order", "code"))
+        if programme else []
+    )
+    ctx = {
+        "agency": agency,
+        "programme": programme,
+        "rows": [(indicator, reverse("targets:not-counted", args=[agency.pk, indicator.code])) for indicator in indicators],
+    }
+    return render(request, "targets/training_needs.html", ctx)
+
+
+def _not_counted_url(agency_id: int, row) -> str | None:
+    if row.indicator.source != Indicator.Source.STAFF or not row.in_population or row.counted:
+        return None
+    return reverse("targets:not-counted", args=[agency_id, row.indicator.code])
+
+
+def _describe_history(
+    changes: list[ChangeRecord], records: list[TrainingRecord]
+) -> list[tuple[ChangeRecord, str, list[tuple[str, str, str]]]]:
+    """Each change with a readable object label and (field label, old, new) rows.
+
+    Stored values are raw (codes, ISO dates, primary keys): choices become their labels, dates
+    dd/mm/yyyy, and foreign keys the object's name, looked up in one query per related model.
+    """
+    fields_of = {change.model: _model_fields(change.model) for change in changes}
+    wanted: dict = {}
+    for change in changes:
+        for name, pair in (change.changes or {}).items():
+            field = fields_of[change.model].get(name)
+            if field is not None and field.many_to_one:
+                wanted.setdefault(field.related_model, set()).update(v for v in _pair(pair) if v is not None)
+    names = {
+        model: {str(pk): str(obj) for pk, obj in model._base_manager.in_bulk(list(pks)).items()}
+        for model, pks in wanted.items()
+    }
+    courses = {str(record.pk): str(record.course) for record in records}
+    rows = []
+    for change in changes:
+        described = []
+        for name, pair in (change.changes or {}).items():
+            field = fields_of[change.model].get(name)
+            lookup = names.get(field.related_model, {}) if field is not None and field.many_to_one else {}
+            old, new = _pair(pair)
+            described.append((str(getattr(field, "verbose_name", name)),
+                              lookup.get(str(old)) or _display(field, old), lookup.get(str(new)) or _display(field, new)))
+        rows.append((change, _object_label(change, courses, names), described))
+    return rows
+
+
+def _object_label(change: ChangeRecord, courses: dict[str, str], names: dict) -> str:
+    # A training record's own text is ids ("12 @ 5: passed"): name its course instead, from the
+    # person's records, or from the change itself once the record is gone.
+    if change.model != TrainingRecord._meta.label:
+        return change.object_repr
+    course = courses.get(change.object_id)
+    if course is None:
+        course_id = _pair((change.changes or {}).get("course"))[1]
+        course = names.get(Course, {}).get(str(course_id), "")
+    return f"{TrainingRecord._meta.verbose_name}: {course}" if course else str(TrainingRecord._meta.verbose_name)
+
+
+def _model_fields(label: str) -> dict:
+    try:
+        return {field.name: field for field in apps.get_model(label)._meta.get_fields()}
+    except (LookupError, ValueError):
+        return {}
+
+
+def _pair(pair) -> tuple:
+    return tuple(pair) if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+
+
+def _display(field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+        except ValueError:
+            pass
+    return str(value)

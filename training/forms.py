@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from agencies.forms import AgencyChoiceField, DayMonthYearInput, VersionField, editable_agencies
+from agencies.forms import AgencyChoiceField, DayMonthYearInput, VersionField
 from agencies.models import Agency, User
 
 from .models import Course, CourseCategory, TrainingRecord
@@ -47,7 +47,7 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
         # Administrators may keep province-wide courses with no managing agency; officers may not.
         self.fields["agency"].required = not user.is_administrator
         if not self.instance.pk and user.is_officer:
@@ -71,7 +71,7 @@ class ParticipantSearchForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["unit"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
 
     @property
     def has_criteria(self) -> bool:

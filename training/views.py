@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.access import role_required
 from agencies.listing import paginate, sort_queryset
 from agencies.models import Staff, User
+from agencies.querysets import scope_q
 
 from . import services
 from .forms import CourseFilterForm, CourseForm, ParticipantSearchForm, ResultFormSet
@@ -54,7 +55,7 @@ def course_list(request):
     qs = visible.select_related("category", "agency")
     if request.GET.get("sort", "").removeprefix("-") == "participants":
         # Sorting by the count needs it for every course; otherwise only the page's courses are counted.
-        qs = qs.annotate(participants=Count("records", filter=_records_in_scope(user)))
+        qs = qs.annotate(participants=Count("records", filter=scope_q(user, "records__staff__agency__path")))
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -83,7 +84,7 @@ def course_list(request):
 @login_required
 def course_detail(request, pk):
     course = _get_visible_course(request.user, pk)
-    records = TrainingRecord.objects.filter(course=course).filter(_records_in_scope(request.user, prefix=""))
+    records = TrainingRecord.objects.visible_to(request.user).filter(course=course)
     totals = records.aggregate(
         total=Count("id"),
         **{result: Count("id", filter=Q(result=result)) for result in TrainingRecord.Result.values},
@@ -97,7 +98,7 @@ def course_detail(request, pk):
         "results": [(value, label, totals[value]) for value, label in TrainingRecord.Result.choices],
         "others": course.records.count() - totals["total"] if not request.user.sees_everything else 0,
         "can_edit": services.can_edit_course(request.user, course),
-        "import_url": _reverse_or_none("imports:course-participants", course.pk),
+        "import_url": reverse("imports:course-participants", args=[course.pk]),
     }
     return render(request, "training/course_detail.html", ctx)
 
@@ -165,7 +166,7 @@ def participant_results(request, pk):
     """One form for the results and completion dates of a page of participants."""
     course = _get_editable_course(request.user, pk)
     qs = (
-        TrainingRecord.objects.filter(course=course, staff__in=Staff.objects.visible_to(request.user))
+        TrainingRecord.objects.visible_to(request.user).filter(course=course)
         .select_related("staff__agency")
         .order_by("staff__agency__path", "staff__name_folded", "pk")
     )
@@ -201,9 +202,8 @@ def participant_results(request, pk):
 @require_http_methods(["GET", "POST"])
 def participant_remove(request, pk):
     record = get_object_or_404(
-        TrainingRecord.objects.filter(
-            course__in=Course.objects.visible_to(request.user), staff__in=Staff.objects.visible_to(request.user)
-        ).select_related("course__agency", "course__category", "staff__agency"),
+        TrainingRecord.objects.visible_to(request.user).filter(course__in=Course.objects.visible_to(request.user))
+        .select_related("course__agency", "course__category", "staff__agency"),
         pk=pk,
     )
     if not services.can_edit_course(request.user, record.course):
@@ -229,8 +229,7 @@ def _get_editable_course(user: User, pk) -> Course:
 def _participant_counts(user: User, course_ids: list[int]) -> dict[int, tuple[int, int]]:
     """{course id: (participants, passed)} among the people the user can see, in one grouped query."""
     rows = (
-        TrainingRecord.objects.filter(course_id__in=course_ids)
-        .filter(_records_in_scope(user, prefix=""))
+        TrainingRecord.objects.visible_to(user).filter(course_id__in=course_ids)
         .order_by()
         .values("course_id")
         .annotate(total=Count("id"), passed=Count("id", filter=Q(result=TrainingRecord.Result.PASSED)))
@@ -238,19 +237,9 @@ def _participant_counts(user: User, course_ids: list[int]) -> dict[int, tuple[in
     return {row["course_id"]: (row["total"], row["passed"]) for row in rows}
 
 
-def _records_in_scope(user: User, prefix: str = "records__") -> Q:
-    """The training records whose person the user can see (all of them for leaders and administrators)."""
-    if user.sees_everything:
-        return Q()
-    return Q(**{f"{prefix}staff__agency__path__startswith": user.agency.path})
-
-
 def _candidate_base(user: User, course: Course):
     """People the user may put on this course: their editable subtree, not already on it."""
-    qs = Staff.objects.select_related("agency").exclude(training_records__course=course)
-    if not user.is_administrator:
-        qs = qs.in_subtree(user.agency)
-    return qs
+    return Staff.objects.editable_by(user).select_related("agency").exclude(training_records__course=course)
 
 
 def _candidates(user: User, course: Course, form: ParticipantSearchForm):
@@ -293,11 +282,3 @@ def _conflict_message(conflict: services.ResultConflict) -> str:
 
 def _short_date(day) -> str:
     return date_format(day, "SHORT_DATE_FORMAT") if day else "—"
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    # The participants upload is built on another branch; until it is merged the link is left out.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None

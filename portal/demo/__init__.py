@@ -22,7 +22,7 @@ from django.db import transaction
 
 from agencies.models import Agency, ChangeRecord, Staff, User
 from targets.models import AggregateReport, Indicator, Programme
-from targets.reports import additivity_conflicts
+from targets.services import additivity_conflicts
 from training.models import Course, CourseCategory, FirstPass, TrainingRecord
 from training.passes import refresh_first_passes
 

@@ -14,8 +14,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from targets.attainment import AttainmentRow, IndicatorAttainment, TargetSpec
+from targets.attainment import AttainmentRow, IndicatorAttainment
 from targets.dashboards import STATUS_LABELS
+from targets.rules import TargetSpec
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ from agencies.models import Agency, Staff, User, rebuild_agency_paths
 from portal.demo import DEMO_LOGINS
 from sheets.text import fold
 from targets.models import AggregateReport
-from targets.reports import additivity_conflicts
+from targets.services import additivity_conflicts
 from tests.conftest import make_staff
 from training.models import Course, FirstPass, TrainingRecord
 from training.passes import refresh_first_passes

@@ -97,7 +97,59 @@ def test_english_preview_shows_counts_ignored_columns_and_transfer(admin_client,
     run = preview(admin_client, xlsx(ROSTER_HEADERS + ["Ghi chú"], ["CB1", "An", "H-A", "CC", ""],
                                      ["CB9", "Chín", "SNV", "CC", ""]))
     page = admin_client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Ghi chú" in page and "CB1: SNV → H-A" in page
+    assert "Ghi chú" in page and "Transferred to another agency" in page
+    assert "<td>CB1</td><td>An</td>" in page and "Mã đơn vị:</span> <del>SNV</del> → <ins>H-A</ins>" in page
+    assert "<td>CB9</td><td>Chín</td>" in page
+    assert "Staff roster: 1 new, 1 changed, 0 unchanged." in page
+    assert "1 person moves to another agency and keeps their training history." in page
+    assert page.index("Confirm and import") < page.index(run.checksum)  # the checksum sits in the file details
+
+
+def _erasing_run(admin_client, tree):
+    make_staff(code="CB1", full_name="Lê Văn An", agency=tree.department, position="Chuyên viên", gender="female")
+    return preview(admin_client, xlsx(ROSTER_HEADERS + ["Chức vụ", "Giới tính"],
+                                      ["CB1", "Lê Văn An", "SNV", "CC", "Phó phòng", ""]))
+
+
+def test_preview_lists_the_values_empty_cells_would_erase(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    run = _erasing_run(admin_client, tree)
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "1 stored value that will be erased" in page
+    assert "<td>CB1</td><td>Lê Văn An</td><td>Giới tính</td><td><del>Nữ</del></td>" in page
+    assert "1 stored value would be erased by an empty cell: choose below." in page
+    assert 'name="blanks" value="keep"' in page and 'name="blanks" value="erase"' in page
+
+
+def test_an_erasing_import_is_refused_until_the_choice_is_made(admin_client, tree):
+    run = _erasing_run(admin_client, tree)
+    response = admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    run.refresh_from_db()
+    assert run.status == "previewed"
+    assert Staff.objects.values_list("position", "gender").get() == ("Chuyên viên", "female")
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]), {"blanks": "sometimes"})
+    run.refresh_from_db()
+    assert run.status == "previewed"
+
+
+@pytest.mark.parametrize("choice, expected", [("keep", ("Phó phòng", "female")), ("erase", ("Phó phòng", ""))])
+def test_an_erasing_import_does_exactly_what_was_chosen(admin_client, tree, choice, expected):
+    run = _erasing_run(admin_client, tree)
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]), {"blanks": choice})
+    run.refresh_from_db()
+    assert run.status == "applied" and run.options["keep_blanks"] == (choice == "keep")
+    assert run.summary["plan"]["keep_blanks"] == (choice == "keep")
+    assert Staff.objects.values_list("position", "gender").get() == expected
+
+
+def test_a_file_that_erases_nothing_needs_no_choice(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert 'name="blanks"' not in page
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "applied"
 
 
 def test_confirm_refuses_a_file_whose_bytes_changed(admin_client, tree):
@@ -185,7 +237,8 @@ def test_history_lists_who_imported_which_file(admin_client, tree, django_assert
     run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
     admin_client.post(reverse("imports:run-apply", args=[run.pk]))
     page = admin_client.get(reverse("imports:history")).content.decode()
-    assert "danh-sach.xlsx" in page and run.checksum[:10] in page and "Quản trị viên" in page
+    assert "danh-sach.xlsx" in page and "Quản trị viên" in page
+    assert run.checksum in admin_client.get(run.get_absolute_url()).content.decode()
     with django_assert_max_num_queries(6):
         admin_client.get(reverse("imports:history"))
     preview(admin_client, roster(["CB2", "Bình", "SNV", "CC"]))

@@ -4,10 +4,12 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from targets.models import AggregateReport, Indicator
-from tests.conftest import make_course, make_record, make_staff
+from tests.conftest import make_agency, make_course, make_record, make_staff
 from training.passes import refresh_first_passes
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +169,20 @@ def test_reporting_panel_is_scoped_for_officers(client, outsider, people):
     client.force_login(outsider)
     codes = {r.code for r in client.get(reverse("targets:reporting")).context["rows"]}
     assert codes <= {"H-B", "X-B1"}
+
+
+def test_reporting_panel_query_count_does_not_grow_with_agencies(client, leader, people):
+    client.force_login(leader)
+    url = reverse("targets:reporting") + "?as_of=2020-12-31"
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    teachers = Indicator.objects.get(code="teachers-it")
+    for n in range(6):
+        agency = make_agency(parent=people.district_b, level="commune", kind="commune_committee", name=f"X{n}")
+        make_staff(agency=agency)
+        AggregateReport.objects.create(indicator=teachers, agency=agency, year=2019, numerator=1, denominator=2)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url)
+    assert len(response.context["rows"]) >= 6
+    assert len(second) == len(first)

@@ -6,9 +6,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from sheets.responses import Table, workbook_bytes
 from targets.attainment import Attainment, NoProgramme, attainment
-from targets.filters import BadParameter, parse_iso_date, parse_target_year
-from targets.xlsx import Table, workbook_bytes
+from targets.forms import BadParameter, parse_iso_date, parse_target_year
 
 ROW_HEADER = ["indicator", "scope", "agency", "level", "numerator", "denominator", "percent", "met"]
 
