@@ -140,6 +140,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host must fail fast (the 503 page, /healthz) rather than hang a worker.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
+else:
+    # The SQLite file is shared by the web process and the import worker: in WAL mode the worker's long
+    # read of a 50,000-row comparison no longer blocks a sign-in's write, and a write waits up to 20 s
+    # for another one instead of failing at once ("database is locked").
+    sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    sqlite_options.setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
