@@ -43,6 +43,7 @@ from .attainment import (
     not_counted_agencies,
     not_counted_staff,
 )
+from .counting import Reason
 from .dashboards import silent_agencies
 from .forms import ReportFilterForm, ReportForm, chooser_query
 from .models import AggregateReport, Indicator
@@ -89,12 +90,16 @@ def not_counted(request, pk, code):
             qs = qs.filter(name_folded__contains=fold(search)) | qs.filter(code__iexact=search)
         qs = qs.order_by("agency__path", "name_folded", "code")
         if request.GET.get("format") == "xlsx":
-            rows = ([s.code, s.full_name, s.get_category_display(), s.position, s.agency.code, s.agency.name]
-                    for s in qs.iterator(chunk_size=2000))
-            header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency")]
+            rows = ([s.code, s.full_name, s.get_category_display(), s.position, s.agency.code, s.agency.name,
+                     str(Reason(s.reason).label)] for s in qs.iterator(chunk_size=2000))
+            header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency"),
+                      _("Reason")]
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx", [Table(code, header, rows)])
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        ctx.update({"page": page, "people": list(page.object_list), "invite_courses": _invite_courses(request.user)})
+        people = list(page.object_list)
+        for person in people:
+            person.reason_label = Reason(person.reason).label
+        ctx.update({"page": page, "people": people, "invite_courses": _invite_courses(request.user)})
     else:
         rows = not_counted_agencies(definition=definition, agency=agency, as_of=as_of)
         if search:
