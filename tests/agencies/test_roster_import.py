@@ -169,7 +169,7 @@ def test_query_count_does_not_grow_with_rows(tree):
     assert _query_count(small) == _query_count(large)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_at_once_never_create_duplicates():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has a single writer; the advisory lock is PostgreSQL's")
