@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sheets.cells import Choices, parse_code, parse_text
 from sheets.locking import import_transaction
 from sheets.plan import FieldChange, Plan, blank_cell
+from sheets.progress import COMPARING, WRITING, Progress, report
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
@@ -61,7 +62,7 @@ PARSERS = {
 
 
 def agency_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool = False,
-                  keep_blanks: bool = False) -> ImportResult:
+                  keep_blanks: bool = False, progress: Progress | None = None) -> ImportResult:
     """Import an agencies workbook. Raises UnusableFile when the file cannot be used at all.
 
     With `keep_blanks`, an empty parent cell keeps a known agency's stored parent.
@@ -69,10 +70,11 @@ def agency_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
     result = ImportResult(kind="agencies", dry_run=dry_run, plan=Plan(keep_blanks=keep_blanks))
     table = read_table(open_workbook(data), SHEET)
     result.tables.append(table)
-    rows = parse_rows(table, PARSERS, result)
+    rows = parse_rows(table, PARSERS, result, progress)
     duplicated = flag_duplicates(rows, lambda v: v.get("agency_code"), "agency_code", result,
                                  _("the same agency code is also on row %(row)s"))
 
+    report(progress, WRITING if not dry_run else COMPARING)
     with import_transaction():
         stored = {a.code: a for a in Agency.objects.values_list("id", "code", "name", "level", "kind", "parent_id",
                                                                 named=True)}

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text, parse_yes_no
 from sheets.locking import import_transaction, write_in_bulk
 from sheets.plan import FieldChange, Plan, blank_cell, shown
+from sheets.progress import COMPARING, WRITING, Progress, report
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
@@ -104,7 +105,7 @@ STORED = ("id", "code", "full_name", "name_folded", "agency_id", "category", "bi
 
 def roster_import(
     *, data: bytes, file_name: str = "", user=None, dry_run: bool = False, deactivate_missing: bool = False,
-    keep_blanks: bool = False, today: datetime.date | None = None,
+    keep_blanks: bool = False, progress: Progress | None = None, today: datetime.date | None = None,
 ) -> ImportResult:
     """Import a staff roster workbook. Raises UnusableFile when the file cannot be used at all.
 
@@ -116,12 +117,13 @@ def roster_import(
     result = ImportResult(kind="roster", dry_run=dry_run, plan=Plan(keep_blanks=keep_blanks))
     table = read_table(open_workbook(data), SHEET)
     result.tables.append(table)
-    rows = parse_rows(table, PARSERS, result)
+    rows = parse_rows(table, PARSERS, result, progress)
     flag_duplicates(rows, lambda v: v.get("staff_code"), "staff_code", result,
                     _("the same staff code is also on row %(row)s"))
     present = [key for key in FIELDS_OF if table.has(key)]
     fields = [f for key in present for f in FIELDS_OF[key]]
 
+    report(progress, WRITING if not dry_run else COMPARING)
     with import_transaction():
         agency_ids = dict(Agency.objects.values_list("code", "id"))
         stored = {staff.code: staff for staff in Staff.objects.values_list(*STORED, named=True)}

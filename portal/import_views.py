@@ -14,11 +14,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from agencies.access import administrator_required, role_required
 from agencies.models import ChangeRecord, User
+from sheets import progress as stages
 from sheets.errors import UnusableFile
 from sheets.responses import file_response
 from training.models import Course
@@ -33,13 +34,21 @@ from .imports import (
     bad_rows_workbook,
     erases_stored_values,
     get_format,
-    import_apply,
     import_cancel,
-    import_preview,
+    import_confirm,
+    import_submit,
     preview_expired,
     template_workbook,
 )
 from .models import ImportRun
+
+STAGE_LABELS = {
+    "": gettext_lazy("Waiting to start"),
+    stages.READING: gettext_lazy("Reading the file"),
+    stages.CHECKING: gettext_lazy("Checking the rows"),
+    stages.COMPARING: gettext_lazy("Comparing with the stored data"),
+    stages.WRITING: gettext_lazy("Writing the data"),
+}
 
 
 @administrator_required
@@ -79,8 +88,8 @@ def course_participants(request, pk):
 def _preview(request, form, *, kind: str, options: dict) -> ImportRun | None:
     upload = form.cleaned_data["file"]
     try:
-        return import_preview(kind=kind, data=upload.read(), file_name=Path(upload.name).name, user=request.user,
-                              options=options)
+        return import_submit(kind=kind, data=upload.read(), file_name=Path(upload.name).name, user=request.user,
+                             options=options)
     except UnusableFile as exc:
         form.add_error("file", str(exc))
         return None
@@ -158,6 +167,13 @@ def _plan_groups(summary: dict) -> list[tuple[str, list[dict], int]]:
             for action in PLAN_LABELS if rows.get(action)]
 
 
+def _progress(run: ImportRun) -> dict | None:
+    if not run.is_running:
+        return None
+    return {"label": STAGE_LABELS.get(run.stage, run.stage), "done": run.rows_done, "total": run.rows_total,
+            "waiting": run.stage == ""}
+
+
 @login_required
 def run_detail(request, pk):
     run = _get_run(request.user, pk)
@@ -183,6 +199,7 @@ def run_detail(request, pk):
         "expired": run.is_previewed and preview_expired(run),
         "preview_days": PREVIEW_KEPT_FOR.days,
         "can_confirm": run.is_previewed and run.error_count == 0 and not preview_expired(run),
+        "progress": _progress(run),
     }
     return render(request, "imports/importrun_detail.html", ctx)
 
@@ -195,19 +212,18 @@ def run_apply(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose whether to erase the stored values listed or keep them; nothing was written."))
         return redirect(run)
-    result = import_apply(run=run, user=request.user, keep_blanks=form.keep_blanks)
+    if not import_confirm(run=run, user=request.user, keep_blanks=form.keep_blanks):
+        messages.warning(request, _("This import was already applied or cancelled."))
+        return redirect(run)
     run.refresh_from_db(fields=["status", "summary", "error_count"])
-    if result is None:
-        if run.status == ImportRun.Status.FAILED and run.summary.get("failure"):
-            messages.error(request, run.summary["failure"])
-        else:
-            messages.warning(request, _("This import was already applied or cancelled."))
-    elif result.applied:
+    if run.status == ImportRun.Status.APPLIED:
         messages.success(request, _("Imported %(file)s. %(summary)s") % {"file": run.file_name,
                                                                           "summary": " ".join(plain_summary(run))})
-    else:
+    elif run.status == ImportRun.Status.FAILED and run.summary.get("failure"):
+        messages.error(request, run.summary["failure"])
+    elif run.status == ImportRun.Status.FAILED:
         messages.error(request, _("The data changed since the preview: %(count)d rows now have errors; nothing was written.")
-                       % {"count": len(result.errors)})
+                       % {"count": run.error_count})
     return redirect(run)
 
 
@@ -245,8 +261,9 @@ def import_history(request):
     command_line = list(
         ChangeRecord.objects.filter(action=ChangeRecord.Action.IMPORT, user__isnull=True).order_by("-created_at")[:100]
     )
-    rows = [{"run": run, "summary": " ".join(plain_summary(run))} for run in runs]
-    return render(request, "imports/importrun_list.html", {"rows": rows, "command_line": command_line})
+    rows = [{"run": run, "summary": " ".join(plain_summary(run)), "progress": _progress(run)} for run in runs]
+    running = any(row["progress"] for row in rows)
+    return render(request, "imports/importrun_list.html", {"rows": rows, "command_line": command_line, "running": running})
 
 
 @role_required(User.Role.OFFICER)

@@ -107,7 +107,7 @@ def ranking(indicator: IndicatorAttainment, user, worst_first: bool = False) -> 
 def overview_context(request) -> dict:
     user = request.user
     form, as_of, target_year = chooser(request)
-    result = attainment(as_of=as_of, target_year=target_year, trend=True)
+    result = attainment(as_of=as_of, target_year=target_year, trend=True, agency_kinds=RANK_KINDS)
     rankable = [i for i in result.indicators if any(r.agency_kind in RANK_KINDS for r in i.agencies)]
     rank_code = request.GET.get("rank")
     rank_indicator = next((i for i in rankable if i.code == rank_code), rankable[0] if rankable else None)

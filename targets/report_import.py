@@ -16,6 +16,7 @@ from agencies.models import Agency
 from sheets.cells import parse_code, parse_text, parse_whole_number
 from sheets.locking import import_transaction, write_in_bulk
 from sheets.plan import FieldChange, Plan, blank_cell, shown
+from sheets.progress import COMPARING, WRITING, Progress, report
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
@@ -56,7 +57,7 @@ PARSERS = {
 
 
 def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool = False,
-                  keep_blanks: bool = False) -> ImportResult:
+                  keep_blanks: bool = False, progress: Progress | None = None) -> ImportResult:
     """Import an aggregate reports workbook. Raises UnusableFile when the file cannot be used at all.
 
     With `keep_blanks`, an empty note keeps the stored one.
@@ -64,7 +65,7 @@ def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
     result = ImportResult(kind="reports", dry_run=dry_run, plan=Plan(keep_blanks=keep_blanks))
     table = read_table(open_workbook(data), SHEET)
     result.tables.append(table)
-    rows = parse_rows(table, PARSERS, result)
+    rows = parse_rows(table, PARSERS, result, progress)
     this_year = timezone.localdate().year
     for row in rows:
         values = row.values
@@ -81,6 +82,7 @@ def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
         "indicator_code", result, _("the same indicator, agency and year are also on row %(row)s"),
     )
 
+    report(progress, WRITING if not dry_run else COMPARING)
     with import_transaction():
         plan = _plan(rows, duplicated, table.has("note"), {key for key in PARSERS if table.has(key)}, result)
         if result.errors:

@@ -19,16 +19,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
 from agencies.forms import stale_message
 from agencies.listing import paginate, sort_queryset
 from agencies.models import ChangeRecord, User
+from agencies.querysets import CHANGE, scope_q
 from agencies.services import StaleEdit
 from sheets.responses import Table, xlsx_response
 from sheets.text import fold
 from training.models import Course, TrainingRecord
+from training.selectors import editable_courses
+from training.services import participants_add
 
 from . import dashboards
 from .attainment import (
@@ -39,6 +43,7 @@ from .attainment import (
     not_counted_agencies,
     not_counted_staff,
 )
+from .counting import Reason
 from .dashboards import silent_agencies
 from .forms import ReportFilterForm, ReportForm, chooser_query
 from .models import AggregateReport, Indicator
@@ -47,6 +52,9 @@ from .services import report_delete as delete_report
 from .services import report_save
 
 PAGE_SIZE = 50
+# One invitation puts at most this many people on a course (each gets a history line); a longer
+# not-counted list is narrowed by unit (a lower agency's list) or by name first.
+INVITE_LIMIT = 500
 
 
 @login_required
@@ -82,12 +90,16 @@ def not_counted(request, pk, code):
             qs = qs.filter(name_folded__contains=fold(search)) | qs.filter(code__iexact=search)
         qs = qs.order_by("agency__path", "name_folded", "code")
         if request.GET.get("format") == "xlsx":
-            rows = ([s.code, s.full_name, s.get_category_display(), s.position, s.agency.code, s.agency.name]
-                    for s in qs.iterator(chunk_size=2000))
-            header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency")]
+            rows = ([s.code, s.full_name, s.get_category_display(), s.position, s.agency.code, s.agency.name,
+                     str(Reason(s.reason).label)] for s in qs.iterator(chunk_size=2000))
+            header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency"),
+                      _("Reason")]
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx", [Table(code, header, rows)])
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        ctx.update({"page": page, "people": list(page.object_list)})
+        people = list(page.object_list)
+        for person in people:
+            person.reason_label = Reason(person.reason).label
+        ctx.update({"page": page, "people": people, "invite_courses": _invite_courses(request.user)})
     else:
         rows = not_counted_agencies(definition=definition, agency=agency, as_of=as_of)
         if search:
@@ -99,6 +111,47 @@ def not_counted(request, pk, code):
         ctx["agencies"] = rows
     ctx["ancestors"] = breadcrumb(request.user, agency)
     return render(request, "targets/not_counted.html", ctx)
+
+
+def _invite_courses(user: User) -> list[Course]:
+    """The courses an officer may invite the not-counted people to, newest first (none for leaders)."""
+    return list(editable_courses(user=user).select_related("category").order_by("-start_date", "code")[:200])
+
+
+@require_POST
+@login_required
+def not_counted_invite(request, pk, code):
+    """Put the people of a not-counted list (as searched) on one of the officer's courses, in one action."""
+    if not (request.user.is_administrator or request.user.is_officer):
+        raise PermissionDenied
+    agency = get_visible_agency(request.user, pk)
+    try:
+        definition = indicator_definition(code)
+    except (UnknownIndicator, NoProgramme):
+        raise Http404 from None
+    if definition.source != Indicator.Source.STAFF:
+        raise Http404
+    _form, as_of, target_year = dashboards.chooser(request)
+    search = request.GET.get("q", "").strip()
+    back = f"{reverse('targets:not-counted', args=[agency.pk, code])}?{chooser_query(as_of, target_year)}"
+    course = editable_courses(user=request.user).filter(pk=request.POST.get("course") or None).first()
+    if course is None:
+        messages.error(request, _("Choose one of your courses."))
+        return redirect(back)
+    qs = not_counted_staff(definition=definition, agency=agency, as_of=as_of).select_related("agency")
+    if search:
+        qs = qs.filter(name_folded__contains=fold(search)) | qs.filter(code__iexact=search)
+    qs = qs.filter(scope_q(request.user, "agency__path", CHANGE))  # only people the user may edit
+    people = list(qs.exclude(training_records__course=course)[:INVITE_LIMIT + 1])
+    if len(people) > INVITE_LIMIT:
+        messages.error(request, _("More than %(limit)d people: open a lower unit's list or search by name first.")
+                       % {"limit": INVITE_LIMIT})
+        return redirect(back)
+    added = participants_add(user=request.user, course=course, staff=people)
+    messages.success(request, ngettext("%(count)d person was invited to %(course)s.",
+                                       "%(count)d people were invited to %(course)s.", len(added))
+                     % {"count": len(added), "course": course.code})
+    return redirect(course)
 
 
 @login_required

@@ -11,6 +11,7 @@ from agencies.forms import AgencyChoiceField, DayMonthYearInput, VersionField
 from agencies.models import Agency, User
 
 from .models import Course, CourseCategory, TrainingRecord
+from .selectors import NEEDED, UNTRAINED
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -68,6 +69,11 @@ class ParticipantSearchForm(forms.Form):
     unit = AgencyChoiceField(label=_("Unit"), queryset=Agency.objects.none(), required=False,
                              empty_label=_("All my units"), help_text=_("Includes its subordinate units."))
     include_left = forms.BooleanField(label=_("Include staff who have left"), required=False)
+    need = forms.ChoiceField(
+        label=_("Show"), required=False,
+        choices=[("", _("Everyone")), (NEEDED, _("Still needed: not yet counted for this course's category")),
+                 (UNTRAINED, _("In no course yet"))],
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,7 +81,17 @@ class ParticipantSearchForm(forms.Form):
 
     @property
     def has_criteria(self) -> bool:
-        return self.is_valid() and bool(self.cleaned_data["q"].strip() or self.cleaned_data["unit"])
+        data = self.cleaned_data if self.is_valid() else {}
+        return bool(data) and bool(data["q"].strip() or data["unit"] or data["need"])
+
+
+class PasteForm(forms.Form):
+    """A column copied from an attendance sheet: staff codes or full names, one a line."""
+
+    pasted = forms.CharField(
+        label=_("Paste staff codes or full names, one a line"), widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Accents are optional. Names shared by several people are not guessed: use their codes."),
+    )
 
 
 class ParticipantResultForm(forms.Form):

@@ -19,6 +19,7 @@ from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text
 from sheets.errors import UnusableFile
 from sheets.locking import import_transaction, write_in_bulk
 from sheets.plan import FieldChange, Plan, blank_cell, shown
+from sheets.progress import COMPARING, WRITING, Progress, report
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, Table, find_table
@@ -80,7 +81,7 @@ PARTICIPANT_HEADER = {c.key: c.header for c in PARTICIPANT_SHEET.columns}
 
 def training_import(
     *, data: bytes, file_name: str = "", user=None, dry_run: bool = False, keep_blanks: bool = False,
-    course: Course | None = None, scope_path: str | None = None,
+    course: Course | None = None, scope_path: str | None = None, progress: Progress | None = None,
 ) -> ImportResult:
     """Import a training workbook. Raises UnusableFile when the file cannot be used at all.
 
@@ -104,13 +105,14 @@ def training_import(
     course_rows = []
     if course_table is not None:
         result.tables.append(course_table)
-        course_rows = parse_rows(course_table, COURSE_PARSERS, result)
+        course_rows = parse_rows(course_table, COURSE_PARSERS, result, progress)
         _check_course_rows(course_rows, result)
     participant_rows = []
     if participant_table is not None:
         result.tables.append(participant_table)
-        participant_rows = parse_rows(participant_table, PARTICIPANT_PARSERS, result)
+        participant_rows = parse_rows(participant_table, PARTICIPANT_PARSERS, result, progress)
 
+    report(progress, WRITING if not dry_run else COMPARING)
     with import_transaction():
         course_plan = _plan_courses(course_rows, course_table, result) if course is None else _CoursePlan()
         record_plan = _plan_records(participant_rows, course_plan, result, course=course, scope_path=scope_path)

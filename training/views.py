@@ -17,11 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.access import role_required
 from agencies.listing import paginate, sort_queryset
-from agencies.models import Staff, User
+from agencies.models import User
 from agencies.querysets import scope_q
 
-from . import services
-from .forms import CourseFilterForm, CourseForm, ParticipantSearchForm, ResultFormSet
+from . import selectors, services
+from .forms import CourseFilterForm, CourseForm, ParticipantSearchForm, PasteForm, ResultFormSet
 from .models import Course, TrainingRecord
 
 COURSE_SORTS = {
@@ -132,21 +132,25 @@ def course_update(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_add(request, pk):
-    """Search the user's subtree and put the people ticked, or everyone found, on the course."""
+    """Search the user's subtree (or match a pasted column) and put the people ticked, or everyone found, on the course."""
     course = _get_editable_course(request.user, pk)
     params = request.POST if request.method == "POST" else request.GET
     form = ParticipantSearchForm(params or None, user=request.user)
-    candidates = _candidates(request.user, course, form)
-    if request.method == "POST":
+    paste_form = PasteForm(request.POST if "match" in request.POST else None)
+    pasted = None
+    if paste_form.is_bound and paste_form.is_valid():
+        pasted = selectors.match_pasted(user=request.user, course=course, text=paste_form.cleaned_data["pasted"])
+    elif request.method == "POST" and "match" not in request.POST:
+        candidates = _candidates(request.user, course, form)
         if "add_all" in request.POST:
             chosen = list(candidates) if candidates is not None else []
         else:
             ids = [int(value) for value in request.POST.getlist("staff") if value.isdigit()]
             # Only people the search could show may be added: in the subtree and not yet on the course.
-            chosen = list(_candidate_base(request.user, course).filter(pk__in=ids))
+            chosen = list(selectors.candidate_base(user=request.user, course=course).filter(pk__in=ids))
         if not chosen:
             messages.warning(request, _("Nobody was selected."))
-            search = urlencode({key: params[key] for key in ("q", "unit", "include_left") if params.get(key)})
+            search = urlencode({key: params[key] for key in ("q", "unit", "include_left", "need") if params.get(key)})
             return redirect(f"{reverse('training:participant-add', args=[course.pk])}?{search}")
         added = services.participants_add(user=request.user, course=course, staff=chosen)
         messages.success(request, ngettext("%(count)d person was added to the course.",
@@ -154,9 +158,12 @@ def participant_add(request, pk):
                          % {"count": len(added)})
         return redirect(course)
     page = None
-    if candidates is not None:
-        page = paginate(request, candidates, per_page=CANDIDATES_PER_PAGE)
-    ctx = {"course": course, "form": form, "page": page, "today": timezone.localdate()}
+    if pasted is None:
+        candidates = _candidates(request.user, course, form)
+        if candidates is not None:
+            page = paginate(request, candidates, per_page=CANDIDATES_PER_PAGE)
+    ctx = {"course": course, "form": form, "paste_form": paste_form, "pasted": pasted, "page": page,
+           "today": timezone.localdate()}
     return render(request, "training/participant_add.html", ctx)
 
 
@@ -238,9 +245,6 @@ def _participant_counts(user: User, course_ids: list[int]) -> dict[int, tuple[in
     return {row["course_id"]: (row["total"], row["passed"]) for row in rows}
 
 
-def _candidate_base(user: User, course: Course):
-    """People the user may put on this course: their editable subtree, not already on it."""
-    return Staff.objects.editable_by(user).select_related("agency").exclude(training_records__course=course)
 
 
 def _candidates(user: User, course: Course, form: ParticipantSearchForm):
@@ -248,12 +252,8 @@ def _candidates(user: User, course: Course, form: ParticipantSearchForm):
     if not form.has_criteria:
         return None
     data = form.cleaned_data
-    qs = _candidate_base(user, course).search(data["q"])
-    if data["unit"]:
-        qs = qs.in_subtree(data["unit"])
-    if not data["include_left"]:
-        qs = qs.filter(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
-    return qs.order_by("agency__path", "name_folded", "pk")
+    return selectors.candidates(user=user, course=course, q=data["q"], unit=data["unit"],
+                                include_left=data["include_left"], need=data["need"])
 
 
 def _bound_rows(formset, records):

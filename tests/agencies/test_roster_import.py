@@ -281,3 +281,14 @@ def test_each_person_created_changed_or_marked_left_gets_a_history_entry(tree, n
     assert by_code["OLD1"].agency == tree.district_a
     assert by_code["GONE1"].changes == {"left_on": [None, "2024-06-01"]} and by_code["GONE1"].staff == gone
     assert ChangeRecord.objects.filter(action="import").count() == 1
+
+
+def test_progress_is_reported_while_rows_are_checked_then_before_the_transaction(tree):
+    calls = []
+    rows = [[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(2500)]
+    result = run(xlsx(ROSTER_HEADERS, *rows), dry_run=True, progress=lambda *args: calls.append(args))
+    assert result.ok
+    assert calls == [("checking", 0, 2500), ("checking", 1000, 2500), ("checking", 2000, 2500), ("comparing", 0, 0)]
+    calls.clear()
+    run(xlsx(ROSTER_HEADERS, *rows[:10]), progress=lambda *args: calls.append(args))
+    assert calls == [("checking", 0, 10), ("writing", 0, 0)]

@@ -1,12 +1,15 @@
+import dataclasses
 import datetime
 import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Agency, ChangeRecord, Staff
-from portal.imports import PREVIEW_KEPT_FOR
+from portal.imports import FORMATS, PREVIEW_KEPT_FOR
 from portal.models import ImportRun
 from tests.conftest import make_course, make_staff, make_user
 from tests.workbooks import ROSTER_HEADERS, read_back, xlsx
@@ -218,7 +221,7 @@ def test_oversized_upload_is_refused(admin_client, tree, settings):
 def test_deactivate_missing_checkbox(admin_client, tree):
     make_staff(code="GONE", agency=tree.department)
     run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]), deactivate_missing="on")
-    assert run.options == {"deactivate_missing": True} and run.summary["counts"]["left"] == 1
+    assert run.options["deactivate_missing"] is True and run.summary["counts"]["left"] == 1
     admin_client.post(reverse("imports:run-apply", args=[run.pk]))
     assert Staff.objects.get(code="GONE").left_on is not None
 
@@ -301,6 +304,88 @@ def test_officer_cannot_reach_administrator_runs(client, tree, district_officer,
     assert client.get(run.get_absolute_url()).status_code == 403
 
 
+# --- background work -------------------------------------------------------------------------------
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+# The worker command runs in this process and closes its connection between tasks as the real one
+# does: these tests commit for real instead of running in a rolled-back transaction.
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_is_queued_shown_in_progress_then_checked_by_the_worker(admin_client, tree, settings):
+    settings.TASKS = DATABASE_TASKS
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(reverse("imports:upload", args=["roster"]),
+                                 {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    assert run.status == "checking" and run.stage == ""
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert 'data-refresh-seconds="1"' in page and "Waiting to start" in page and "js/refresh.js" in page
+    assert "Confirm and import" not in page
+    history = admin_client.get(reverse("imports:history")).content.decode()
+    assert "Being checked" in history and 'data-refresh-seconds="3"' in history
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert (run.status, run.summary["counts"]["created"], run.stage) == ("previewed", 1, "")
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "data-refresh-seconds" not in page and "Confirm and import" in page
+
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "applying" and not Staff.objects.exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == "applied" and Staff.objects.get().code == "CB1"
+
+
+def test_a_running_import_shows_its_stage_and_rows(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    ImportRun.objects.filter(pk=run.pk).update(status="checking", stage="checking", rows_done=12000, rows_total=50000)
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "Checking the rows" in page and 'value="12000" max="50000"' in page and "Rows 12000 of 50000" in page
+    assert "Checking the rows: 12000 / 50000" in admin_client.get(reverse("imports:history")).content.decode()
+
+
+def test_a_confirmed_run_is_queued_once(admin_client, tree, settings):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    settings.TASKS = DATABASE_TASKS
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == ["portal.imports.apply_import"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_its_messages_in_the_uploaders_language(admin_client, tree, settings):
+    settings.TASKS = DATABASE_TASKS
+    admin_client.cookies["django_language"] = "en"
+    admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "NOWHERE", "CC"]))})
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run = ImportRun.objects.get()
+    assert run.options["language"] == "en" and run.summary["errors"][0]["reason"] == "unknown agency"
+
+
+def test_a_file_the_parser_refuses_fails_its_run_with_one_sentence(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(xlsx(["nothing", "here"]))})
+    run = ImportRun.objects.get()
+    assert response.url == run.get_absolute_url()
+    assert run.status == "failed" and bytes(run.data) == b""
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "No sheet has a header row with the columns Mã cán bộ" in page
+
+
+def test_an_unexpected_error_in_the_check_fails_the_run_and_is_logged(admin_client, tree, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setitem(FORMATS, "roster", dataclasses.replace(FORMATS["roster"], reader=broken))
+    admin_client.cookies["django_language"] = "en"
+    admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
+    run = ImportRun.objects.get()
+    assert run.status == "failed" and "error in the portal" in run.summary["failure"]
+    assert "the check failed" in caplog.text
 # --- issue 13: expired previews, per-person history, no caching of downloads -------------------------
 
 def test_a_preview_older_than_its_life_cannot_be_confirmed(admin_client, tree):

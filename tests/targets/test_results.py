@@ -1,0 +1,132 @@
+"""targets.results: figures cached under the data version are never stale, and a cache that is down
+costs a computation, never an error page.
+
+Each test runs on the local-memory backend and on Redis (the CI's 127.0.0.1:6379, database 5 unless
+TEST_REDIS_URL says otherwise). Without a Redis server the Redis cases are skipped, unless
+REQUIRE_REDIS is set (as .ci/run does), where they fail.
+"""
+import datetime
+import os
+
+import pytest
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from agencies.versioning import data_version
+from targets.attainment import attainment
+from tests.conftest import make_course, make_record, make_staff
+from training.models import TrainingRecord
+from training.passes import refresh_first_passes
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime.date(2020, 12, 31)
+QUERY = f"?as_of={AS_OF.isoformat()}"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def _locmem(name: str) -> dict:
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+
+
+def _redis(url: str = REDIS_URL) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "portal-test",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}}
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.25).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def backend(request, settings):
+    """Two web processes' caches: separate memories with locmem, one shared Redis."""
+    if request.param == "redis":
+        if not _redis_reachable():
+            if os.environ.get("REQUIRE_REDIS"):
+                pytest.fail(f"No Redis at {REDIS_URL}, and REQUIRE_REDIS is set")
+            pytest.skip(f"No Redis at {REDIS_URL} (set REQUIRE_REDIS to make this a failure)")
+        configs = [_redis(), _redis()]
+    else:
+        configs = [_locmem("process-a"), _locmem("process-b")]
+    settings.CACHES = {"default": configs[0]}
+    caches["default"].clear()
+    yield request.param, configs
+    settings.CACHES = {"default": configs[0]}
+    caches["default"].clear()
+
+
+def _serve(settings, config: dict, client: Client, url: str):
+    """One page served by the process whose cache is `config`."""
+    settings.CACHES = {"default": config}
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def _province_row(response, code: str = "staff-prov-district") -> tuple[int, int]:
+    row = response.context["result"].indicator(code).province
+    return row.numerator, row.denominator
+
+
+def _trained(agency, on=datetime.date(2019, 3, 5)):
+    course = make_course(start_date=on, end_date=on)
+    record = make_record(staff=make_staff(agency=agency), course=course, result=TrainingRecord.Result.PASSED,
+                         completed_on=on)
+    refresh_first_passes(staff_ids=[record.staff_id])
+    return record
+
+
+def test_a_save_in_one_process_shows_on_the_next_page_served_by_another(backend, settings, leader, tree):
+    _name, (process_a, process_b) = backend
+    _trained(tree.department)
+    make_staff(agency=tree.department)
+    client = Client()
+    client.force_login(leader)
+    url = reverse("home") + QUERY
+    assert _province_row(_serve(settings, process_a, client, url)) == (1, 2)
+    assert _province_row(_serve(settings, process_b, client, url)) == (1, 2)
+    # Process B's officer records a pass; process A served the old figure from its cache before.
+    _trained(tree.department)
+    assert _province_row(_serve(settings, process_a, client, url)) == (2, 3)
+    assert _province_row(_serve(settings, process_b, client, url)) == (2, 3)
+
+
+def test_a_served_result_is_reused_until_the_data_changes(backend, settings, leader, tree):
+    _trained(tree.department)
+    first = attainment(as_of=AS_OF, trend=True)
+    with CaptureQueriesContext(connection) as hit:
+        again = attainment(as_of=AS_OF, trend=True)
+    assert again == first
+    assert len(hit.captured_queries) == 1  # the data version only
+    version = data_version()
+    make_staff(agency=tree.department)  # any save of a figure's model bumps the version
+    assert data_version() == version + 1
+    assert attainment(as_of=AS_OF, trend=True).indicator("staff-prov-district").province.denominator == 2
+
+
+def test_a_rolled_back_write_does_not_bump_the_version(backend, tree):
+    version = data_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _trained(tree.department)
+        assert data_version() > version  # seen inside the writing transaction
+        raise RuntimeError("the write fails")
+    assert data_version() == version
+
+
+def test_a_redis_that_is_down_degrades_to_computing(settings, client, leader, tree):
+    settings.CACHES = {"default": _redis("redis://127.0.0.1:1/0")}  # nothing listens there
+    _trained(tree.department)
+    client.force_login(leader)
+    response = client.get(reverse("home") + QUERY)
+    assert response.status_code == 200
+    assert _province_row(response) == (1, 1)
+    assert client.get(reverse("api-attainment") + QUERY).status_code == 200
