@@ -12,9 +12,9 @@
 # The result cache is a private Redis on REDIS_PORT (default 6390, started here, emptied at each run),
 # so --restart-redis-at stops only it; REDIS_PORT=none runs without Redis (per-process caches).
 #   bench/run_load.sh --restart-redis-at 20 --redis-down-for 5
-# Environment: PYTHON (default the repository's .venv, created or updated as scripts/test.sh does), WORKERS
-# (gunicorn workers, default 5), PORT (default 8200), LOAD_DB (default portal_load), PG_PORT and CLUSTER
-# (5433, "load"), REDIS_PORT. Reports land in test-artifacts/load-*.json.
+# Environment: PYTHON (default the repository's .venv, created or updated as scripts/test.sh does),
+# WORKERS (gunicorn workers, default 5), PORT (default 8200), LOAD_DB (default portal_load),
+# PG_PORT and CLUSTER (5433, "load"), REDIS_PORT. Reports land in test-artifacts/load-*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
@@ -139,10 +140,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host must fail fast (the 503 page, /healthz) rather than hang a worker.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the counting query's per-person lookups are estimated past jit_above_cost,
     # and compiling it took 3.2 s for a 0.35 s execution at 30,000 staff (bench/dashboard_bench.py).
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+else:
+    # The SQLite file is shared by the web process and the import worker: in WAL mode the worker's long
+    # read of a 50,000-row comparison no longer blocks a sign-in's write, and a write waits up to 20 s
+    # for another one instead of failing at once ("database is locked").
+    sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
+    sqlite_options.setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
@@ -238,6 +245,8 @@ SIGNIN_FAILURE_LIMIT_PER_IP = env_int("SIGNIN_FAILURE_LIMIT_PER_IP", 20)
 SIGNIN_FAILURE_WINDOW = env_int("SIGNIN_FAILURE_WINDOW", 15 * 60)
 # Behind our nginx the client address is the rightmost X-Forwarded-For entry; never trust it without a proxy.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# Addresses (or networks) of that proxy: X-Forwarded-For coming from anywhere else is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # Sessions live in PostgreSQL so any worker or instance serves any person; a session ends after
 # SESSION_COOKIE_AGE (a working day) and, on shared office computers, when the browser closes.

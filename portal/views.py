@@ -50,7 +50,9 @@ def api_attainment(request):
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    # A parameter refused by the one date and target-year check says why; other 400s stay generic.
+    message = str(exception) if isinstance(exception, BadParameter) else ""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):

@@ -19,7 +19,7 @@ from targets.attainment import (
     IndicatorAttainment,
     attainment,
 )
-from targets.forms import AttainmentChooserForm, chooser_query
+from targets.forms import AttainmentChooserForm, BadParameter, chooser_query
 from training.models import TrainingRecord
 
 from .models import AggregateReport
@@ -35,8 +35,12 @@ RANK_KINDS = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT_COMMITTEE)
 
 
 def chooser(request) -> tuple[AttainmentChooserForm, datetime.date, int | None]:
+    """The chooser read from the query string. A page shows a refused value's message in the form and
+    its default; a download cannot, so a refused value there is a 400 with the message."""
     form = AttainmentChooserForm(request.GET or None)
     as_of, target_year = form.chosen()
+    if form.errors and request.GET.get("format") == "xlsx":
+        raise BadParameter(" ".join(str(error) for errors in form.errors.values() for error in errors))
     return form, as_of, target_year
 
 

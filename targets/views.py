@@ -23,9 +23,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
+from agencies.forms import stale_message
 from agencies.listing import paginate, sort_queryset
 from agencies.models import ChangeRecord, User
 from agencies.querysets import CHANGE, scope_q
+from agencies.services import StaleEdit
 from sheets.responses import Table, xlsx_response
 from sheets.text import fold
 from training.models import Course, TrainingRecord
@@ -239,7 +241,13 @@ def _save(request, form: ReportForm, *, report: AggregateReport | None):
         saved, created = report_save(
             user=request.user, indicator=data["indicator"], agency=data["agency"], year=data["year"],
             numerator=data["numerator"], denominator=data["denominator"], note=data["note"],
+            version=data.get("version"),
         )
+    except StaleEdit as stale:
+        # Someone else corrected it since the form was opened: show what is stored, start again from it.
+        messages.error(request, stale_message(stale.current, data, ["numerator", "denominator", "note"]))
+        form = ReportForm(user=request.user, report=stale.current)
+        return render(request, "targets/report_form.html", {"form": form, "report": stale.current}, status=409)
     except ValidationError as error:
         # The additivity rule needs the other reports, so it is checked in the service, not the form.
         for field, errors in error.message_dict.items():

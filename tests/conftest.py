@@ -17,16 +17,16 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    # Without a worker, a queued import would wait forever: tests run each task when it is queued.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _no_result_cache(settings):
     """Figures are computed in every test (their query counts are the computing path's); the result
     cache is tested on its own in tests/targets/test_results.py, which swaps a real backend in."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-
-
-@pytest.fixture(autouse=True)
-def _tasks_run_at_once(settings):
-    # Without a worker, a queued import would wait forever: tests run each task when it is queued.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ def create_the_row(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ('agencies', '0002_user_deactivated_at'),
     ]
 
     operations = [
