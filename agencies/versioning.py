@@ -1,8 +1,9 @@
 """The data version: read before computing figures, bumped by every write that can change one.
 
 The bump is a single-row UPDATE ... SET number = number + 1 run in the writer's own transaction: it
-commits or rolls back with the write, and concurrent writers queue on the row for the rest of their
-transaction only (imports bump once, at the end of their work, not per row).
+commits or rolls back with the write. Writers bump before they write (pre_save signals, imports and
+refresh_first_passes first thing), so each locks the version's row before any other and concurrent
+writers queue on it instead of deadlocking.
 """
 from __future__ import annotations
 

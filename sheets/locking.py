@@ -8,8 +8,9 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-# Sent at the end of every import's transaction, inside it: the figures' data version listens
-# (targets.results), so that it is stamped with the import's rows and rolls back with them.
+# Sent at the start of every import's transaction, inside it, before any row is written: the
+# figures' data version listens (targets.results), so that it is stamped with the import's rows,
+# rolls back with them, and its row is locked before them (the order every writer follows).
 import_written = Signal()
 
 # One key for every import: an agency import changes what a roster import may refer to.
@@ -28,8 +29,8 @@ def import_transaction():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-        yield
         import_written.send(sender=None)
+        yield
 
 
 def write_in_bulk(model, *, creates=(), updates=(), fields=(), batch_size: int = 2000) -> None:

@@ -13,7 +13,7 @@ import datetime
 import logging
 
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, pre_delete, pre_save
 
 from agencies.models import Agency, Staff
 from agencies.versioning import bump_data_version, data_version
@@ -34,10 +34,15 @@ TIMEOUT = 24 * 3600
 
 
 def connect_version_bumps() -> None:
-    """Bump the data version with every save or delete of FIGURE_MODELS and every import (apps.ready)."""
+    """Bump the data version with every save or delete of FIGURE_MODELS and every import (apps.ready).
+
+    Before the write, not after: a writing transaction then locks the version's row before the rows
+    it changes, always in that order, so two of them cannot deadlock (bumping after each save did,
+    under bench/run_load.sh, when two results pages saved records of one course).
+    """
     for model in FIGURE_MODELS:
-        post_save.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
-        post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+        pre_save.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
+        pre_delete.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
     m2m_changed.connect(bump_data_version, sender=Indicator.categories.through, dispatch_uid="data-version-categories")
     import_written.connect(bump_data_version, dispatch_uid="data-version-imports")
 

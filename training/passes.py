@@ -22,16 +22,15 @@ def refresh_first_passes(*, staff_ids: Iterable[int] | None = None) -> int:
     """
     if staff_ids is None:
         with transaction.atomic():
-            written = _refresh(None)
             bump_data_version()
-            return written
+            return _refresh(None)
     ids = sorted(set(staff_ids))
     written = 0
     with transaction.atomic():
+        bump_data_version()  # first: the version's row is locked before the rows written (targets.results)
         # Chunks keep `IN (...)` under SQLite's limit on bound parameters.
         for start in range(0, len(ids), ID_CHUNK):
             written += _refresh(ids[start:start + ID_CHUNK])
-        bump_data_version()
     return written
 
 
