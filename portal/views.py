@@ -1,26 +1,42 @@
 """Shared pages: the province overview (home), the attainment API and the error pages."""
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from sheets.responses import xlsx_response
-from targets import dashboards
+from sheets.word import docx_response
+from targets import dashboards, documents
 from targets.attainment import NoProgramme, attainment
-from targets.forms import BadParameter, parse_iso_date, parse_target_year
+from targets.forms import AttainmentChooserForm, BadParameter, parse_iso_date, parse_target_year
 
 
 @login_required
 def home(request):
-    """The province overview: every indicator against its targets, by level, with rankings."""
+    """The province overview for leaders and administrators; an officer's own world for officers."""
+    user = request.user
+    if user.is_officer and request.GET.get("format") == "docx":
+        raise PermissionDenied  # the Word report is the province's; officers download their .xlsx
+    form = AttainmentChooserForm(request.GET or None)
+    as_of, target_year = form.chosen()
     try:
-        ctx = dashboards.overview_context(request)
+        if user.is_officer:
+            ctx = dashboards.officer_home(user, as_of=as_of, target_year=target_year)
+        else:
+            ctx = dashboards.overview(user, as_of=as_of, target_year=target_year, rank=request.GET.get("rank"),
+                                      worst_first=request.GET.get("order") != "best")
     except NoProgramme:
         return render(request, "portal/home.html", {"programme": None})
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"tong-quan-{ctx['as_of'].isoformat()}.xlsx", dashboards.overview_tables(ctx))
-    return render(request, "portal/home.html", ctx)
+        tables = dashboards.agency_tables(ctx) if user.is_officer else dashboards.overview_tables(ctx)
+        return xlsx_response(f"tong-quan-{as_of.isoformat()}.xlsx", tables)
+    if request.GET.get("format") == "docx":
+        return docx_response(f"Báo cáo tổng quan {as_of.strftime('%d-%m-%Y')}.docx", documents.overview_report(ctx))
+    form.set_years(ctx["result"].target_years)
+    ctx["form"] = form
+    return render(request, "portal/officer_home.html" if user.is_officer else "portal/home.html", ctx)
 
 
 @require_GET

@@ -7,7 +7,7 @@ from .models import AggregateReport, Indicator, Programme, Target
 
 class IndicatorInline(admin.TabularInline):
     model = Indicator
-    fields = ["order", "code", "name", "source", "rule"]
+    fields = ["order", "code", "name", "name_en", "source", "rule"]
     extra = 0
     show_change_link = True
 
@@ -19,7 +19,7 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "start_date", "is_current"]
+    list_display = ["code", "name", "name_en", "start_date", "is_current"]
     inlines = [IndicatorInline]
 
     def save_model(self, request, obj, form, change):
@@ -29,7 +29,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["order", "code", "name", "source", "rule", "programme"]
+    list_display = ["order", "code", "name", "name_en", "source", "rule", "programme"]
     list_display_links = ["code"]
     list_filter = ["programme", "source"]
     filter_horizontal = ["categories"]

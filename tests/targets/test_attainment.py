@@ -50,7 +50,7 @@ def test_met_is_decided_on_the_exact_fraction(num, den, target, expected):
     (datetime.date(2030, 6, 1), 2025),
 ])
 def test_default_target_year(day, year):
-    assert rules.default_target_year(day) == year
+    assert rules.default_target_year(day, [2025, 2020]) == year
 
 
 @pytest.mark.parametrize("targets, year, expected", [
@@ -111,15 +111,18 @@ def test_projection_is_capped_at_100():
     assert rules.projected_percent(points, datetime.date(2025, 12, 31)) == Decimal("100.0")
 
 
-def test_trend_dates_run_from_2017_year_end_to_the_date():
-    assert att.trend_dates(datetime.date(2020, 3, 1)) == [
+def test_trend_dates_run_from_the_first_whole_year_end_to_the_date():
+    start = datetime.date(2016, 11, 16)
+    assert rules.trend_dates(start, datetime.date(2020, 3, 1)) == [
         datetime.date(2017, 12, 31), datetime.date(2018, 12, 31), datetime.date(2019, 12, 31), datetime.date(2020, 3, 1)
     ]
-    assert att.trend_dates(datetime.date(2017, 6, 1)) == [datetime.date(2017, 6, 1)]
+    assert rules.trend_dates(start, datetime.date(2017, 6, 1)) == [datetime.date(2017, 6, 1)]
+    assert rules.trend_dates(datetime.date(2026, 1, 1), datetime.date(2027, 3, 1))[0] == datetime.date(2026, 12, 31)
 
 
 def test_row_json_has_integers_and_one_decimal():
-    row = att.make_row(scope="level", level="district", numerator=600, denominator=650, target=GT90)
+    judgement = att.Judgement(target=GT90, year=2020, on=datetime.date(2020, 6, 1))
+    row = att.make_row(scope="level", level="district", numerator=600, denominator=650, judgement=judgement)
     assert row.as_json() == {"scope": "level", "agency": None, "level": "district", "numerator": 600,
                              "denominator": 650, "percent": 92.3, "met": True}
 
