@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from .models import Agency, Staff, User
+from .querysets import CHANGE, in_scope
 
 
 def role_required(*roles: str):
@@ -32,20 +33,16 @@ administrator_required = role_required(User.Role.ADMINISTRATOR)
 
 def can_edit_agency_data(user: User, agency: Agency) -> bool:
     """Administrators change anything; officers change their own subtree; leaders only read."""
-    if user.is_administrator:
-        return True
-    return user.is_officer and user.agency_id is not None and agency.path.startswith(user.agency.path)
+    return in_scope(user, agency.path, CHANGE)
 
 
 def get_visible_agency(user: User, pk) -> Agency:
     return get_object_or_404(Agency.objects.visible_to(user), pk=pk)
 
 
-def get_editable_agency(user: User, pk) -> Agency:
-    agency = get_visible_agency(user, pk)
-    if not can_edit_agency_data(user, agency):
-        raise PermissionDenied
-    return agency
+def breadcrumb(user: User, agency: Agency) -> list[Agency]:
+    """The agency's ancestors the user may see, root first (an officer's trail starts at their own agency)."""
+    return list(Agency.objects.visible_to(user).ancestors_of(agency))
 
 
 def get_visible_staff(user: User, pk) -> Staff:

@@ -29,15 +29,6 @@ class AgencyChoiceField(forms.ModelChoiceField):
         return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
 
 
-def editable_agencies(user: User):
-    """The agencies whose data `user` may change: all for administrators, the own subtree for officers."""
-    if user.is_administrator:
-        return Agency.objects.all()
-    if user.is_officer and user.agency_id:
-        return Agency.objects.in_subtree(user.agency)
-    return Agency.objects.none()
-
-
 class AgencyFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     level = forms.ChoiceField(label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices])
@@ -102,7 +93,7 @@ class StaffCreateForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
         self.fields["joined_on"].initial = timezone.localdate()
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Add")))

@@ -77,6 +77,16 @@ class Agency(models.Model):
     def is_key_agency(self) -> bool:
         return self.kind in self.KEY_KINDS
 
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Primary keys of the ancestors, root first, read from the path (no query)."""
+        return path_ids(self.path)[:-1]
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """Paths of the ancestors, root first: each is a prefix of this agency's path."""
+        return path_prefixes(self.path)[:-1]
+
     def clean(self):
         if self.code:
             self.code = self.code.strip().upper()
@@ -102,6 +112,17 @@ class Agency(models.Model):
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 _rewrite_descendant_paths(old_path, self.path)
+
+
+def path_ids(path: str) -> list[int]:
+    """The primary keys a materialised path encodes, root first and the agency itself last."""
+    return [int(segment) for segment in path.split("/") if segment]
+
+
+def path_prefixes(path: str) -> list[str]:
+    """The paths of every agency on a materialised path, root first and the agency itself last."""
+    segments = [segment for segment in path.split("/") if segment]
+    return ["".join(f"{segment}/" for segment in segments[: i + 1]) for i in range(len(segments))]
 
 
 def _rewrite_descendant_paths(old_prefix: str, new_prefix: str) -> None:
@@ -218,12 +239,13 @@ class Staff(models.Model):
         return reverse("agencies:staff-detail", args=[self.pk])
 
     @property
-    def is_civil_servant(self) -> bool:
-        return self.category in self.CIVIL_SERVANT_CATEGORIES
+    def category_label(self) -> str:
+        """CB, CC, VC or HĐ: the short label tables show (the stored code of contract workers is "HD")."""
+        return "HĐ" if self.category == self.Category.HD else self.category
 
     @property
-    def has_university_it_degree(self) -> bool:
-        return self.it_qualification in self.UNIVERSITY_OR_HIGHER
+    def is_civil_servant(self) -> bool:
+        return self.category in self.CIVIL_SERVANT_CATEGORIES
 
     def clean(self):
         if self.code:

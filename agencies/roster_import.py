@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_yes_no
+from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text, parse_yes_no
 from sheets.locking import import_transaction, write_in_bulk
+from sheets.plan import FieldChange, Plan, blank_cell, shown
+from sheets.progress import COMPARING, WRITING, Progress, report
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, read_table
@@ -46,7 +49,6 @@ QUALIFICATION = Choices({
 }, empty=Staff.Qualification.NONE)
 
 YES_NO = "x, có, yes, 1, true, ✓ / không, no, 0, false"
-DATE_FORMS = "dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd"
 
 SHEET = SheetSpec("Danh sách cán bộ", (
     Column("staff_code", "Mã cán bộ", True, "unique in the province", "CB0001"),
@@ -96,123 +98,175 @@ FIELDS_OF = {
     "joined_on": ("joined_on",),
     "left_on": ("left_on",),
 }
+HEADER = {c.key: c.header for c in SHEET.columns}
 STORED = ("id", "code", "full_name", "name_folded", "agency_id", "category", "birth_date", "birth_year", "gender",
           "position", "is_leader", "is_cio", "is_it_staff", "it_qualification", "joined_on", "left_on")
 
 
 def roster_import(
     *, data: bytes, file_name: str = "", user=None, dry_run: bool = False, deactivate_missing: bool = False,
-    today: datetime.date | None = None,
+    keep_blanks: bool = False, progress: Progress | None = None, today: datetime.date | None = None,
 ) -> ImportResult:
     """Import a staff roster workbook. Raises UnusableFile when the file cannot be used at all.
 
     With `deactivate_missing`, staff of the agencies in the file who are missing from it are marked
-    as left on `today` (the import date); nobody is ever deleted.
+    as left on `today` (the import date); nobody is ever deleted. With `keep_blanks`, an empty cell
+    keeps the stored value instead of clearing it.
     """
     today = today or timezone.localdate()
-    result = ImportResult(kind="roster", dry_run=dry_run)
+    result = ImportResult(kind="roster", dry_run=dry_run, plan=Plan(keep_blanks=keep_blanks))
     table = read_table(open_workbook(data), SHEET)
     result.tables.append(table)
-    rows = parse_rows(table, PARSERS, result)
+    rows = parse_rows(table, PARSERS, result, progress)
     flag_duplicates(rows, lambda v: v.get("staff_code"), "staff_code", result,
                     _("the same staff code is also on row %(row)s"))
     present = [key for key in FIELDS_OF if table.has(key)]
     fields = [f for key in present for f in FIELDS_OF[key]]
 
+    report(progress, WRITING if not dry_run else COMPARING)
     with import_transaction():
         agency_ids = dict(Agency.objects.values_list("code", "id"))
-        stored = {values[1]: values for values in Staff.objects.values_list(*STORED)}
-        creates, updates, moved, file_agencies = _plan(rows, present, agency_ids, stored, result)
-        left = []
+        stored = {staff.code: staff for staff in Staff.objects.values_list(*STORED, named=True)}
+        plan = _plan(rows, present, agency_ids, stored, result)
         if deactivate_missing and not result.errors:
             in_file = {row.values["staff_code"] for row in rows}
-            left = _missing(stored, in_file, file_agencies, today)
+            plan.left = _missing(stored, in_file, plan.file_agencies, today)
         if result.errors:
+            result.plan = Plan(keep_blanks=keep_blanks)
             return result
-        agency_codes = {pk: code for code, pk in agency_ids.items()}
-        for staff in creates:
-            result.note("created", staff.code)
-        for staff in updates:
-            result.note("updated", staff.code)
-        for staff, old_agency in moved:
-            result.note("transferred", f"{staff.code}: {agency_codes[old_agency]} → {agency_codes[staff.agency_id]}")
-        for staff in left:
-            result.note("left", staff.code)
+        for staff in plan.left:
+            old = stored[staff.code]
+            result.plan.add("left", staff.code, old.full_name,
+                            [FieldChange(HEADER["left_on"], shown(old.left_on), shown(staff.left_on))])
         result.counts = {
-            "created": len(creates), "updated": len(updates), "unchanged": len(rows) - len(creates) - len(updates),
-            "left": len(left), "transferred": len(moved),
+            "created": len(plan.creates), "updated": len(plan.updates),
+            "unchanged": len(rows) - len(plan.creates) - len(plan.updates),
+            "left": len(plan.left), "transferred": plan.transferred,
         }
         if dry_run:
             return result
-        write_in_bulk(Staff, creates=creates, updates=updates, fields=fields, batch_size=BATCH_SIZE)
-        write_in_bulk(Staff, updates=left, fields=["left_on"], batch_size=BATCH_SIZE)
+        write_in_bulk(Staff, creates=plan.creates, updates=plan.updates, fields=fields, batch_size=BATCH_SIZE)
+        write_in_bulk(Staff, updates=plan.left, fields=["left_on"], batch_size=BATCH_SIZE)
         record_import(user=user, model=Staff, file_name=file_name, checksum=hashlib.sha256(data).hexdigest(),
                       summary=result.summary_line())
         result.applied = True
     return result
 
 
-def _plan(rows: list[Row], present: list[str], agency_ids: dict, stored: dict, result: ImportResult):
-    """The Staff objects to create and to update, and the transfers among the updates."""
-    index = {name: i for i, name in enumerate(STORED)}
-    creates, updates, moved = [], [], []
-    file_agencies: set[int] = set()
-    for row in rows:
-        values = row.values
-        code = values.get("staff_code")
-        new = {}
-        for key in present:
-            if key not in values:
+@dataclass
+class _RosterPlan:
+    creates: list[Staff] = field(default_factory=list)
+    updates: list[Staff] = field(default_factory=list)
+    left: list[Staff] = field(default_factory=list)
+    transferred: int = 0
+    file_agencies: set[int] = field(default_factory=set)
+
+
+def _new_values(row: Row, present: list[str], agency_ids: dict, result: ImportResult) -> dict | None:
+    """The model fields a valid row sets, or None when the row has an error."""
+    values = row.values
+    new = {}
+    complete = values.get("staff_code") is not None
+    for key in present:
+        if key not in values:
+            complete = False
+            continue
+        value = values[key]
+        if key == "agency_code":
+            agency_id = agency_ids.get(value)
+            if agency_id is None:
+                row.error(result, key, _("unknown agency"))
+                complete = False
                 continue
-            value = values[key]
-            if key == "agency_code":
-                agency_id = agency_ids.get(value)
-                if agency_id is None:
-                    row.error(result, key, _("unknown agency"))
-                    continue
-                new["agency_id"] = agency_id
-                file_agencies.add(agency_id)
-            elif key == "full_name":
-                new["full_name"] = value
-                new["name_folded"] = fold(value)
-            elif key == "birth_date":
-                new["birth_date"] = value if isinstance(value, datetime.date) else None
-                new["birth_year"] = value.year if isinstance(value, datetime.date) else value
-            else:
-                new[FIELDS_OF[key][0]] = value
-        if code is None or len(new) < sum(len(FIELDS_OF[k]) for k in present):
+            new["agency_id"] = agency_id
+        elif key == "full_name":
+            new["full_name"] = value
+            new["name_folded"] = fold(value)
+        elif key == "birth_date":
+            new["birth_date"] = value if isinstance(value, datetime.date) else None
+            new["birth_year"] = value.year if isinstance(value, datetime.date) else value
+        else:
+            new[FIELDS_OF[key][0]] = value
+    return new if complete else None
+
+
+def _plan(rows: list[Row], present: list[str], agency_ids: dict, stored: dict, result: ImportResult) -> _RosterPlan:
+    """The Staff rows to create and update, each described in result.plan with what changes."""
+    plan = _RosterPlan()
+    code_of_agency = {pk: code for code, pk in agency_ids.items()}
+    for row in rows:
+        new = _new_values(row, present, agency_ids, result)
+        if new is None:
             continue  # the row has errors already; nothing to compare
+        code = row.values["staff_code"]
+        plan.file_agencies.add(new["agency_id"])
         old = stored.get(code)
-        joined = new["joined_on"] if "joined_on" in new else (old[index["joined_on"]] if old else None)
-        left_on = new["left_on"] if "left_on" in new else (old[index["left_on"]] if old else None)
+        if old is not None:
+            _apply_blanks(row, present, new, old, result.plan)
+        joined = new["joined_on"] if "joined_on" in new else (old.joined_on if old else None)
+        left_on = new["left_on"] if "left_on" in new else (old.left_on if old else None)
         if joined and left_on and left_on < joined:
             row.error(result, "left_on" if "left_on" in new else "joined_on",
                       _("the leaving date is before the joining date"))
             continue
         if old is None:
-            creates.append(Staff(code=code, **new))
+            plan.creates.append(Staff(code=code, **new))
+            result.plan.add("created", code, new["full_name"])
             continue
-        if all(old[index[name]] == value for name, value in new.items()):
+        changes = [
+            FieldChange(HEADER[key], _shown(key, old, code_of_agency), _shown(key, new, code_of_agency))
+            for key in present
+            if any(getattr(old, name) != new[name] for name in FIELDS_OF[key])
+        ]
+        if not changes:
             continue
-        staff = Staff(pk=old[0], code=code, **new)
-        updates.append(staff)
-        if new["agency_id"] != old[index["agency_id"]]:
-            moved.append((staff, old[index["agency_id"]]))
-    return creates, updates, moved, file_agencies
+        plan.updates.append(Staff(pk=old.id, code=code, **new))
+        moved = new["agency_id"] != old.agency_id
+        plan.transferred += moved
+        result.plan.add("transferred" if moved else "updated", code, new.get("full_name", old.full_name), changes)
+    return plan
+
+
+def _apply_blanks(row: Row, present: list[str], new: dict, old, plan: Plan) -> None:
+    """Note every stored value an empty cell erases; with keep_blanks, keep it instead."""
+    for key in present:
+        names = FIELDS_OF[key]
+        if not blank_cell(row, key) or all(getattr(old, name) == new[name] for name in names):
+            continue
+        plan.erase(old.code, old.full_name, HEADER[key], _shown(key, old, {}))
+        if plan.keep_blanks:
+            new.update({name: getattr(old, name) for name in names})
+
+
+def _shown(key: str, values, code_of_agency: dict) -> str:
+    """The value of a column as the file writes it, from a stored row or a dict of new fields."""
+    def get(name):
+        return values[name] if isinstance(values, dict) else getattr(values, name)
+
+    if key == "agency_code":
+        return code_of_agency.get(get("agency_id"), "")
+    if key == "birth_date":
+        return shown(get("birth_date") or get("birth_year"))
+    if key == "full_name":
+        return get("full_name")
+    value = get(FIELDS_OF[key][0])
+    if key in _CHOICES:
+        return _CHOICES[key].label(value)
+    return shown(value)
 
 
 def _missing(stored: dict, in_file: set[str], agencies: set[int], today: datetime.date) -> list[Staff]:
     """Staff of the file's agencies who are not in it and have not left by `today`."""
-    index = {name: i for i, name in enumerate(STORED)}
     left = []
     for code, old in stored.items():
-        if code in in_file or old[index["agency_id"]] not in agencies:
+        if code in in_file or old.agency_id not in agencies:
             continue
-        left_on = old[index["left_on"]]
-        if left_on is not None and left_on <= today:
+        if old.left_on is not None and old.left_on <= today:
             continue
-        joined = old[index["joined_on"]]
         # Someone due to join later who is not on the roster never started: leave on that day.
-        day = max(today, joined) if joined else today
-        left.append(Staff(pk=old[0], code=code, left_on=day))
+        day = max(today, old.joined_on) if old.joined_on else today
+        left.append(Staff(pk=old.id, code=code, left_on=day))
     return left
+
+
+_CHOICES = {"category": CATEGORY, "gender": GENDER, "it_qualification": QUALIFICATION}

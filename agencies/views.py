@@ -14,7 +14,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import services
-from .access import can_edit_agency_data, get_editable_staff, get_visible_agency, get_visible_staff, role_required
+from .access import (
+    breadcrumb,
+    can_edit_agency_data,
+    get_editable_staff,
+    get_visible_agency,
+    get_visible_staff,
+    role_required,
+)
 from .forms import AgencyFilterForm, StaffCreateForm, StaffFilterForm, StaffITForm, StaffLeaveForm
 from .listing import paginate, sort_queryset
 from .models import Agency, Staff, User
@@ -60,9 +67,7 @@ def agency_detail(request, pk):
     qs, sort = sort_queryset(Staff.objects.filter(agency=agency), request.GET.get("sort"), STAFF_SORTS, "name")
     ctx = {
         "agency": agency,
-        "ancestors": list(
-            Agency.objects.visible_to(request.user).filter(path__in=_ancestor_paths(agency.path)).order_by("depth")
-        ),
+        "ancestors": breadcrumb(request.user, agency),
         "children": [(child, counts.subtree(child)) for child in children],
         "own_active": counts.own(agency),
         "subtree_active": counts.subtree(agency),
@@ -185,11 +190,6 @@ class _SubtreeCounts:
 def _initial_agency(request) -> dict:
     agency_id = request.GET.get("agency")
     return {"agency": agency_id} if agency_id and agency_id.isdigit() else {}
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    segments = path.strip("/").split("/")[:-1]
-    return ["".join(f"{s}/" for s in segments[: i + 1]) for i in range(len(segments))]
 
 
 def _date(day: datetime.date) -> str:

@@ -1,6 +1,6 @@
 """Dashboard benchmark: a synthetic province on PostgreSQL, timed at two sizes in one run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres /work/venv/bin/python bench/dashboard_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/dashboard_bench.py
 
 For each size (30,000 staff / 300,000 records, then 300,000 / 3,000,000) it (re)creates its own
 database (portal_bench_small, portal_bench_large), migrates, fills it with COPY, then reports:

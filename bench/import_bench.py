@@ -1,6 +1,6 @@
 """Roster import benchmark (issue 3): the floor, the whole import, a re-import, memory, query counts.
 
-    /work/venv/bin/python bench/import_bench.py [--rows 50000] [--pg postgres://postgres@127.0.0.1:5432/portal_imports_bench]
+    .venv/bin/python bench/import_bench.py [--rows 50000] [--pg postgres://postgres@127.0.0.1:5432/portal_imports_bench]
 
 Generates a roster .xlsx (cached under the system temp folder), then runs each measurement in a
 fresh child process, on PostgreSQL and on SQLite, and prints them side by side:

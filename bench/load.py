@@ -2,11 +2,11 @@
 """Bounded load on the portal from a second process, on loopback only.
 
     # once: demo data (seed_demo when the project has it, a small built-in tree otherwise) and bench users
-    DATABASE_URL=postgres://postgres@127.0.0.1:5433/portal_load python bench/load.py --prepare
+    DATABASE_URL=postgres://postgres@127.0.0.1:5433/portal_load .venv/bin/python bench/load.py --prepare
     # 20 signed-in users for 60 s against gunicorn
-    DATABASE_URL=... python bench/load.py --base-url http://127.0.0.1:8200
+    DATABASE_URL=... .venv/bin/python bench/load.py --base-url http://127.0.0.1:8200
     # the same, with PostgreSQL stopped at 20 s for 5 s
-    DATABASE_URL=... python bench/load.py --base-url http://127.0.0.1:8200 --restart-db-at 20 --pg-cluster "15 load"
+    DATABASE_URL=... .venv/bin/python bench/load.py --base-url http://127.0.0.1:8200 --restart-db-at 20 --pg-cluster "15 load"
 
 bench/run_load.sh does all of it on a private PostgreSQL cluster (port 5433), so restarting the
 database never disturbs anyone else's. Users are threads with their own cookie jar and keep-alive
@@ -184,7 +184,7 @@ def _seed_training(rng: random.Random, managed_per_agency: int = 2, province_cou
     from training.passes import refresh_first_passes
 
     categories = list(CourseCategory.objects.all())
-    plan = [(agency, list(Staff.objects.filter(agency__path__startswith=agency.path).values_list("pk", flat=True)))
+    plan = [(agency, list(Staff.objects.in_subtree(agency).values_list("pk", flat=True)))
             for agency in _officer_agencies() for _ in range(managed_per_agency)]
     everyone = list(Staff.objects.values_list("pk", flat=True))
     plan += [(None, everyone)] * province_courses
@@ -227,8 +227,8 @@ def build_plan(args) -> list[BenchUser]:
         staff = list(Staff.objects.visible_to(user).values_list("pk", flat=True)[:20000])
         courses = list(Course.objects.visible_to(user).values_list("pk", flat=True)[:5000])
         # Courses this officer may record results for: managed within their subtree, with participants there.
-        editable = list(Course.objects.filter(
-            agency__path__startswith=user.agency.path, records__staff__agency__path__startswith=user.agency.path,
+        editable = list(Course.objects.editable_by(user).filter(
+            records__staff__agency__path__startswith=user.agency.path,
         ).distinct().values_list("pk", flat=True)[:50]) if role == "officer" and user.agency_id else []
         pools = {"agency": rng.sample(agencies, min(200, len(agencies))), "staff": rng.sample(staff, min(500, len(staff))),
                  "course": rng.sample(courses, min(200, len(courses))), "editable_course": editable}

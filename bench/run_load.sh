@@ -9,12 +9,17 @@
 # portal_load, so stopping it disturbs nobody's tests on the main cluster. The database is migrated
 # and filled once (seed_demo when it exists, else load.py's small tree); delete it to start afresh:
 #   psql -h 127.0.0.1 -p 5433 -U postgres -c 'DROP DATABASE portal_load'
-# Environment: PYTHON (default /work/venv/bin/python or python3), WORKERS (gunicorn workers, default 5),
+# Environment: PYTHON (default the repository's .venv, created or updated as scripts/test.sh does), WORKERS (gunicorn workers, default 5),
 # PORT (default 8200), LOAD_DB (default portal_load). Reports land in test-artifacts/load-*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-$( [ -x /work/venv/bin/python ] && echo /work/venv/bin/python || echo python3 )}"
+if [ -z "${PYTHON:-}" ]; then
+  # shellcheck source=scripts/_venv.sh
+  . scripts/_venv.sh
+  ensure_venv
+  PYTHON=.venv/bin/python
+fi
 GUNICORN="$(dirname "$PYTHON")/gunicorn"
 PG_VERSION="${PG_VERSION:-15}"
 CLUSTER="${CLUSTER:-load}"

@@ -36,3 +36,24 @@ class ImportUploadForm(forms.Form):
                 % {"size": filesizeformat(limit)}
             )
         return upload
+
+
+class ConfirmImportForm(forms.Form):
+    """The confirmation of a preview; when empty cells would erase stored values, the person must choose."""
+
+    ERASE, KEEP = "erase", "keep"
+    blanks = forms.ChoiceField(
+        label=_("Empty cells in the file"),
+        choices=[(ERASE, _("Erase the stored values listed above")),
+                 (KEEP, _("Keep the stored values where the file is blank"))],
+        widget=forms.RadioSelect, required=False,
+    )
+
+    def __init__(self, *args, erases: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["blanks"].required = erases
+        self.fields["blanks"].widget.attrs["class"] = "form-check-input"
+
+    @property
+    def keep_blanks(self) -> bool:
+        return self.cleaned_data.get("blanks") == self.KEEP

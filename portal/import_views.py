@@ -10,34 +10,43 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from agencies.access import administrator_required, role_required
 from agencies.models import ChangeRecord, User
+from sheets import progress as stages
 from sheets.errors import UnusableFile
-from sheets.text import fold
+from sheets.responses import file_response
 from training.models import Course
+from training.services import can_edit_course
 
-from .import_forms import ImportUploadForm
+from .import_forms import ConfirmImportForm, ImportUploadForm
 from .imports import (
-    COUNT_LABELS,
     FORMATS,
     PART_LABELS,
+    PLAN_LABELS,
     bad_rows_workbook,
+    erases_stored_values,
     get_format,
-    import_apply,
     import_cancel,
-    import_preview,
-    may_import_course_participants,
+    import_confirm,
+    import_submit,
     template_workbook,
 )
 from .models import ImportRun
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STAGE_LABELS = {
+    "": gettext_lazy("Waiting to start"),
+    stages.READING: gettext_lazy("Reading the file"),
+    stages.CHECKING: gettext_lazy("Checking the rows"),
+    stages.COMPARING: gettext_lazy("Comparing with the stored data"),
+    stages.WRITING: gettext_lazy("Writing the data"),
+}
 
 
 @administrator_required
@@ -63,7 +72,7 @@ def import_upload(request, kind):
 @login_required
 def course_participants(request, pk):
     course = get_object_or_404(Course.objects.visible_to(request.user).select_related("agency"), pk=pk)
-    if not may_import_course_participants(request.user, course):
+    if not can_edit_course(request.user, course):
         raise PermissionDenied
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -77,8 +86,8 @@ def course_participants(request, pk):
 def _preview(request, form, *, kind: str, options: dict) -> ImportRun | None:
     upload = form.cleaned_data["file"]
     try:
-        return import_preview(kind=kind, data=upload.read(), file_name=Path(upload.name).name, user=request.user,
-                              options=options)
+        return import_submit(kind=kind, data=upload.read(), file_name=Path(upload.name).name, user=request.user,
+                             options=options)
     except UnusableFile as exc:
         form.add_error("file", str(exc))
         return None
@@ -95,7 +104,7 @@ def _get_run(user, pk, *, with_data: bool = False) -> ImportRun:
         return get_object_or_404(qs, pk=pk)
     run = get_object_or_404(qs, pk=pk, user=user, kind=ImportRun.Kind.COURSE_PARTICIPANTS)
     course = Course.objects.select_related("agency").filter(pk=run.options.get("course_id")).first()
-    if course is None or not may_import_course_participants(user, course):
+    if course is None or not can_edit_course(user, course):
         raise PermissionDenied
     return run
 
@@ -106,26 +115,77 @@ def _back_url(run: ImportRun) -> str:
     return reverse("imports:upload", args=[run.kind])
 
 
-def _summary_text(summary: dict) -> str:
-    return ", ".join(f"{COUNT_LABELS.get(k, k)}: {v}" for k, v in (summary.get("counts") or {}).items())
+def plain_summary(run: ImportRun) -> list[str]:
+    """What the run does (or did), in sentences a person reads without knowing the format."""
+    summary = run.summary or {}
+    counts = summary.get("counts") or {}
+    if not counts:
+        return []
+    done = run.status == ImportRun.Status.APPLIED
+    sentences = []
+    parts = summary.get("parts") or {"": counts}
+    for name, part in parts.items():
+        text = _("%(created)d new, %(updated)d changed, %(unchanged)d unchanged") % {
+            k: part.get(k, 0) for k in ("created", "updated", "unchanged")}
+        label = PART_LABELS.get(name) or run.get_kind_display()
+        sentences.append(f"{label}: {text}.")
+    if counts.get("transferred"):
+        sentences.append(ngettext("%(count)d person moves to another agency and keeps their training history.",
+                                  "%(count)d people move to another agency and keep their training history.",
+                                  counts["transferred"]) % {"count": counts["transferred"]})
+    if counts.get("left"):
+        sentences.append(ngettext("%(count)d person missing from the file is marked as left.",
+                                  "%(count)d people missing from the file are marked as left.",
+                                  counts["left"]) % {"count": counts["left"]})
+    plan = summary.get("plan") or {}
+    erased = plan.get("erased_count") or 0
+    if erased and plan.get("keep_blanks"):
+        sentences.append(ngettext("%(count)d stored value was kept where the file is blank.",
+                                  "%(count)d stored values were kept where the file is blank.", erased)
+                         % {"count": erased})
+    elif erased and done:
+        sentences.append(ngettext("%(count)d stored value was erased by an empty cell.",
+                                  "%(count)d stored values were erased by empty cells.", erased) % {"count": erased})
+    elif erased:
+        sentences.append(ngettext("%(count)d stored value would be erased by an empty cell: choose below.",
+                                  "%(count)d stored values would be erased by empty cells: choose below.", erased)
+                         % {"count": erased})
+    return sentences
+
+
+def _plan_groups(summary: dict) -> list[tuple[str, list[dict], int]]:
+    """(label, listed rows, count) for each non-empty group of the plan, in PLAN_LABELS order."""
+    rows = (summary.get("plan") or {}).get("rows") or {}
+    counts = dict(summary.get("counts") or {})
+    for part, part_counts in (summary.get("parts") or {}).items():
+        counts.update({f"{part}.{k}": v for k, v in part_counts.items()})
+    if "updated" in counts and "transferred" in counts:
+        counts["updated"] -= counts["transferred"]
+    return [(PLAN_LABELS[action], rows[action], counts.get(action, len(rows[action])))
+            for action in PLAN_LABELS if rows.get(action)]
+
+
+def _progress(run: ImportRun) -> dict | None:
+    if not run.is_running:
+        return None
+    return {"label": STAGE_LABELS.get(run.stage, run.stage), "done": run.rows_done, "total": run.rows_total,
+            "waiting": run.stage == ""}
 
 
 @login_required
 def run_detail(request, pk):
     run = _get_run(request.user, pk)
     summary = run.summary or {}
-    counts = [(COUNT_LABELS.get(k, k), v) for k, v in (summary.get("counts") or {}).items()]
-    parts = [
-        (PART_LABELS.get(name, name), [(COUNT_LABELS.get(k, k), v) for k, v in values.items()])
-        for name, values in (summary.get("parts") or {}).items()
-    ]
-    details = [(COUNT_LABELS.get(k, k), v) for k, v in (summary.get("details") or {}).items() if v]
     errors = summary.get("errors") or []
+    plan = summary.get("plan") or {}
     ctx = {
         "run": run,
-        "counts": counts,
-        "parts": parts,
-        "details": details,
+        "sentences": plain_summary(run),
+        "groups": _plan_groups(summary),
+        "erased": plan.get("erased") or [],
+        "erased_count": plan.get("erased_count") or 0,
+        "blanks_kept": bool(plan.get("keep_blanks")),
+        "confirm_form": ConfirmImportForm(erases=erases_stored_values(run)),
         "errors": errors,
         "more_errors": max(0, run.error_count - len(errors)),
         "show_sheet": len(summary.get("sheets") or []) > 1,
@@ -135,6 +195,7 @@ def run_detail(request, pk):
         "deactivate_missing": bool(run.options.get("deactivate_missing")),
         "back_url": _back_url(run),
         "can_confirm": run.is_previewed and run.error_count == 0,
+        "progress": _progress(run),
     }
     return render(request, "imports/importrun_detail.html", ctx)
 
@@ -143,19 +204,22 @@ def run_detail(request, pk):
 @login_required
 def run_apply(request, pk):
     run = _get_run(request.user, pk)
-    result = import_apply(run=run, user=request.user)
+    form = ConfirmImportForm(request.POST, erases=erases_stored_values(run))
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to erase the stored values listed or keep them; nothing was written."))
+        return redirect(run)
+    if not import_confirm(run=run, user=request.user, keep_blanks=form.keep_blanks):
+        messages.warning(request, _("This import was already applied or cancelled."))
+        return redirect(run)
     run.refresh_from_db(fields=["status", "summary", "error_count"])
-    if result is None:
-        if run.status == ImportRun.Status.FAILED and run.summary.get("failure"):
-            messages.error(request, run.summary["failure"])
-        else:
-            messages.warning(request, _("This import was already applied or cancelled."))
-    elif result.applied:
+    if run.status == ImportRun.Status.APPLIED:
         messages.success(request, _("Imported %(file)s. %(summary)s") % {"file": run.file_name,
-                                                                          "summary": _summary_text(run.summary)})
-    else:
+                                                                          "summary": " ".join(plain_summary(run))})
+    elif run.status == ImportRun.Status.FAILED and run.summary.get("failure"):
+        messages.error(request, run.summary["failure"])
+    elif run.status == ImportRun.Status.FAILED:
         messages.error(request, _("The data changed since the preview: %(count)d rows now have errors; nothing was written.")
-                       % {"count": len(result.errors)})
+                       % {"count": run.error_count})
     return redirect(run)
 
 
@@ -176,9 +240,7 @@ def run_bad_rows(request, pk):
     content = bad_rows_workbook(run=run, user=request.user)
     if content is None:
         raise Http404
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{_ascii_stem(run.file_name)}-dong-loi.xlsx"'
-    return response
+    return file_response(content, f"{Path(run.file_name).stem}-dong-loi.xlsx")
 
 
 @administrator_required
@@ -186,9 +248,7 @@ def run_file(request, pk):
     run = get_object_or_404(ImportRun, pk=pk)
     if not run.data:
         raise Http404
-    response = HttpResponse(bytes(run.data), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{_ascii_stem(run.file_name)}{Path(run.file_name).suffix}"'
-    return response
+    return file_response(bytes(run.data), run.file_name, content_type="application/octet-stream")
 
 
 @administrator_required
@@ -197,19 +257,13 @@ def import_history(request):
     command_line = list(
         ChangeRecord.objects.filter(action=ChangeRecord.Action.IMPORT, user__isnull=True).order_by("-created_at")[:100]
     )
-    rows = [{"run": run, "summary": _summary_text(run.summary or {})} for run in runs]
-    return render(request, "imports/importrun_list.html", {"rows": rows, "command_line": command_line})
+    rows = [{"run": run, "summary": " ".join(plain_summary(run)), "progress": _progress(run)} for run in runs]
+    running = any(row["progress"] for row in rows)
+    return render(request, "imports/importrun_list.html", {"rows": rows, "command_line": command_line, "running": running})
 
 
 @role_required(User.Role.OFFICER)
 def import_template(request, kind):
     if kind not in FORMATS:
         raise Http404
-    response = HttpResponse(template_workbook(kind), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{FORMATS[kind].template_file}"'
-    return response
-
-
-def _ascii_stem(file_name: str) -> str:
-    stem = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "-" for ch in fold(Path(file_name).stem))
-    return stem.strip("-")[:80] or "file"
+    return file_response(template_workbook(kind), FORMATS[kind].template_file)

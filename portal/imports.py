@@ -7,22 +7,29 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import task
 
-from agencies.access import can_edit_agency_data
 from agencies.agency_import import SHEETS as AGENCY_SHEETS
 from agencies.agency_import import agency_import
+from agencies.models import User
+from agencies.querysets import CHANGE, scope_path
 from agencies.roster_import import SHEETS as ROSTER_SHEETS
 from agencies.roster_import import roster_import
 from sheets.errors import UnusableFile
+from sheets.progress import READING, Progress
 from sheets.result import ImportResult
 from sheets.table import SheetSpec
+from sheets.workbook import check_bytes
 from sheets.writer import OutSheet, write_workbook
 from targets.report_import import SHEETS as REPORT_SHEETS
 from targets.report_import import report_import
@@ -31,6 +38,8 @@ from training.training_import import PARTICIPANT_SHEET, training_import
 from training.training_import import SHEETS as TRAINING_SHEETS
 
 from .models import ImportRun
+
+logger = logging.getLogger(__name__)
 
 # Previews nobody confirmed drop their bytes after this long.
 PREVIEW_KEPT_FOR = datetime.timedelta(days=2)
@@ -61,82 +70,177 @@ FORMATS: dict[str, ImportFormat] = {
                             gettext_lazy("Yearly counts of the reported indicators (teachers, students, ...).")),
 }
 
-COUNT_LABELS = {
+PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
+# The groups of the preview's plan, in the order shown.
+PLAN_LABELS = {
     "created": gettext_lazy("Created"),
     "updated": gettext_lazy("Updated"),
-    "unchanged": gettext_lazy("Unchanged"),
+    "transferred": gettext_lazy("Transferred to another agency"),
     "left": gettext_lazy("Marked as left"),
-    "transferred": gettext_lazy("Transferred (among the updated)"),
+    "courses.created": gettext_lazy("Courses created"),
+    "courses.updated": gettext_lazy("Courses updated"),
+    "records.created": gettext_lazy("Training records created"),
+    "records.updated": gettext_lazy("Training records updated"),
 }
-PART_LABELS = {"courses": gettext_lazy("Courses"), "records": gettext_lazy("Training records")}
 
 
 def get_format(kind: str) -> ImportFormat | None:
     return FORMATS.get(kind)
 
 
-def _read(run: ImportRun, data: bytes, *, user, dry_run: bool) -> ImportResult:
+def _read(run: ImportRun, data: bytes, *, user, dry_run: bool, progress: Progress | None = None) -> ImportResult:
     options = run.options or {}
+    keep_blanks = bool(options.get("keep_blanks"))
     if run.kind == ImportRun.Kind.COURSE_PARTICIPANTS:
         course = Course.objects.select_related("agency").get(pk=options["course_id"])
-        scope = None if user.is_administrator else user.agency.path
+        prefix = scope_path(user, CHANGE)
+        if prefix is None:
+            raise PermissionDenied
+        scope = prefix or None  # administrators may put anyone on the province's rosters on a course
         return training_import(data=data, file_name=run.file_name, user=user, dry_run=dry_run, course=course,
-                               scope_path=scope)
+                               scope_path=scope, keep_blanks=keep_blanks, progress=progress)
     kwargs = {"deactivate_missing": bool(options.get("deactivate_missing"))} if run.kind == "roster" else {}
-    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run, **kwargs)
+    return FORMATS[run.kind].reader(data=data, file_name=run.file_name, user=user, dry_run=dry_run,
+                                    keep_blanks=keep_blanks, progress=progress, **kwargs)
 
 
-def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dict | None = None) -> ImportRun:
-    """Check an upload without writing any of its data, and keep it for the confirmation.
+def _new_run(*, kind: str, data: bytes, file_name: str, user, options: dict | None, status: str) -> ImportRun:
+    return ImportRun(kind=kind, file_name=file_name[:255], checksum=hashlib.sha256(data).hexdigest(), size=len(data),
+                     data=data, user=user, options=options or {}, status=status)
 
-    Raises UnusableFile (nothing is kept) when the file cannot be used at all.
-    """
-    run = ImportRun(kind=kind, file_name=file_name[:255], checksum=hashlib.sha256(data).hexdigest(), size=len(data),
-                    data=data, user=user, options=options or {})
-    result = _read(run, data, user=user, dry_run=True)
+
+def _store_preview(run: ImportRun, result: ImportResult) -> None:
     run.summary = result.as_json()
     run.error_count = len(result.errors)
-    run.save()
+    run.status = ImportRun.Status.PREVIEWED
+    run.stage = ""
     ImportRun.objects.filter(status=ImportRun.Status.PREVIEWED, created_at__lt=timezone.now() - PREVIEW_KEPT_FOR).update(
         status=ImportRun.Status.CANCELLED, data=b""
     )
+
+
+def import_submit(*, kind: str, data: bytes, file_name: str, user, options: dict | None = None) -> ImportRun:
+    """Keep an upload and queue its check; the run's page follows it until the preview is ready.
+
+    Raises UnusableFile (nothing is kept) when the cheap checks already refuse the file; what the
+    parsing finds later fails the run with the same kind of sentence.
+    """
+    check_bytes(data)
+    # The worker writes the preview's messages (row errors, refusals) in the uploader's language.
+    options = {**(options or {}), "language": translation.get_language()}
+    run = _new_run(kind=kind, data=data, file_name=file_name, user=user, options=options,
+                   status=ImportRun.Status.CHECKING)
+    run.save()
+    check_import.enqueue(run.pk)
     return run
 
 
-def import_apply(*, run: ImportRun, user) -> ImportResult | None:
-    """Apply a previewed run to the data, from the stored bytes. None when it was no longer previewed.
+def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dict | None = None) -> ImportRun:
+    """Check an upload now, without writing any of its data, and keep it for the confirmation.
 
-    Two confirmations of one run (a double click, two app processes) apply it once: the run row is
-    locked and its status checked inside the transaction.
+    Raises UnusableFile (nothing is kept) when the file cannot be used at all.
     """
-    with transaction.atomic():
-        run = ImportRun.objects.select_for_update().get(pk=run.pk)
-        if run.status != ImportRun.Status.PREVIEWED:
-            return None
-        data = bytes(run.data)
-        if hashlib.sha256(data).hexdigest() != run.checksum:
-            _fail(run, _("The stored file does not match its checksum; upload it again."))
-            return None
-        try:
-            result = _read(run, data, user=user, dry_run=False)
-        except (UnusableFile, DatabaseError) as exc:
-            _fail(run, str(exc) if isinstance(exc, UnusableFile) else
-                  _("The database changed while the file was being imported; nothing was written."))
-            return None
-        run.summary = result.as_json()
-        run.error_count = len(result.errors)
-        run.status = ImportRun.Status.APPLIED if result.applied else ImportRun.Status.FAILED
-        run.applied_at = timezone.now() if result.applied else None
-        run.save(update_fields=["summary", "error_count", "status", "applied_at"])
-    return result
+    run = _new_run(kind=kind, data=data, file_name=file_name, user=user, options=options,
+                   status=ImportRun.Status.PREVIEWED)
+    _store_preview(run, _read(run, data, user=user, dry_run=True))
+    run.save()
+    return run
 
 
-def _fail(run: ImportRun, message: str) -> None:
+def _progress_of(run: ImportRun) -> Progress:
+    def report(stage: str, done: int, total: int) -> None:
+        ImportRun.objects.filter(pk=run.pk).update(stage=stage, rows_done=done, rows_total=total)
+    return report
+
+
+@task()
+def check_import(run_id: int) -> None:
+    """The task that checks a queued upload and turns it into a preview (or a failed run)."""
+    run = ImportRun.objects.select_related("user__agency").filter(pk=run_id, status=ImportRun.Status.CHECKING).first()
+    if run is None:
+        return
+    with translation.override(run.options.get("language") or settings.LANGUAGE_CODE):
+        _check(run)
+
+
+def _check(run: ImportRun) -> None:
+    progress = _progress_of(run)
+    progress(READING, 0, 0)
+    try:
+        result = _read(run, bytes(run.data), user=run.user, dry_run=True, progress=progress)
+    except UnusableFile as exc:
+        _fail(run, str(exc), drop_data=True)
+        return
+    except Exception:
+        logger.exception("import run %s: the check failed", run.pk)
+        _fail(run, _("The file could not be checked because of an error in the portal; it has been logged."))
+        return
+    _store_preview(run, result)
+    run.save(update_fields=["summary", "error_count", "status", "stage"])
+
+
+def import_confirm(*, run: ImportRun, user, keep_blanks: bool = False) -> bool:
+    """Queue the write of a previewed run, from its stored bytes; False when it was no longer previewed.
+
+    `keep_blanks` is the person's choice for the stored values the preview showed empty cells
+    would erase: keep them (True) or clear them (False, the formats' default). Two confirmations
+    of one run (a double click, two app processes) queue it once: only one conditional update
+    finds it still previewed.
+    """
+    options = {**(run.options or {}), "keep_blanks": keep_blanks}
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
+        status=ImportRun.Status.APPLYING, options=options, stage="", rows_done=0, rows_total=0
+    )
+    if claimed:
+        apply_import.enqueue(run.pk, user.pk)
+    return bool(claimed)
+
+
+@task()
+def apply_import(run_id: int, user_id: int) -> None:
+    """The task that writes a confirmed run's data."""
+    run = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.APPLYING).first()
+    user = User.objects.select_related("agency").filter(pk=user_id).first()
+    if run is None or user is None:
+        return
+    with translation.override(run.options.get("language") or settings.LANGUAGE_CODE):
+        _apply(run, user)
+
+
+def _apply(run: ImportRun, user: User) -> None:
+    data = bytes(run.data)
+    if hashlib.sha256(data).hexdigest() != run.checksum:
+        _fail(run, _("The stored file does not match its checksum; upload it again."))
+        return
+    try:
+        result = _read(run, data, user=user, dry_run=False, progress=_progress_of(run))
+    except (UnusableFile, DatabaseError) as exc:
+        _fail(run, str(exc) if isinstance(exc, UnusableFile) else
+              _("The database changed while the file was being imported; nothing was written."))
+        return
+    except Exception:
+        logger.exception("import run %s: the write failed", run.pk)
+        _fail(run, _("The file could not be imported because of an error in the portal; nothing was written."))
+        return
+    run.summary = result.as_json()
+    run.error_count = len(result.errors)
+    run.status = ImportRun.Status.APPLIED if result.applied else ImportRun.Status.FAILED
+    run.applied_at = timezone.now() if result.applied else None
+    run.stage = ""
+    run.save(update_fields=["summary", "error_count", "status", "applied_at", "stage"])
+
+
+def _fail(run: ImportRun, message: str, *, drop_data: bool = False) -> None:
     summary = dict(run.summary or {})
     summary["failure"] = message
     run.summary = summary
     run.status = ImportRun.Status.FAILED
-    run.save(update_fields=["summary", "status"])
+    run.stage = ""
+    fields = ["summary", "status", "stage"]
+    if drop_data:
+        run.data = b""
+        fields.append("data")
+    run.save(update_fields=fields)
 
 
 def import_cancel(*, run: ImportRun) -> bool:
@@ -147,11 +251,9 @@ def import_cancel(*, run: ImportRun) -> bool:
     return bool(updated)
 
 
-def may_import_course_participants(user, course: Course) -> bool:
-    """Administrators, and IT officers who may edit the course's managing agency."""
-    if user.is_administrator:
-        return True
-    return course.agency is not None and can_edit_agency_data(user, course.agency)
+def erases_stored_values(run: ImportRun) -> bool:
+    """True when confirming this previewed run would have empty cells clear stored values."""
+    return bool(((run.summary or {}).get("plan") or {}).get("erased_count"))
 
 
 def bad_rows_workbook(*, run: ImportRun, user) -> bytes | None:

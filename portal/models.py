@@ -11,8 +11,9 @@ from django.utils.translation import pgettext_lazy
 class ImportRun(models.Model):
     """One uploaded workbook, from preview to applied (or cancelled): who, which file, what it did.
 
-    The uploaded bytes are kept in the database, so whichever app process handles the confirmation
-    applies exactly the previewed file; the checksum proves it.
+    The uploaded bytes are kept in the database, so whichever process handles the confirmation
+    applies exactly the previewed file; the checksum proves it. The check and the write run in the
+    task worker (portal.imports); `stage`, `rows_done` and `rows_total` say how far they have got.
     """
 
     class Kind(models.TextChoices):
@@ -23,7 +24,9 @@ class ImportRun(models.Model):
         COURSE_PARTICIPANTS = "course_participants", _("Course participants")
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
         PREVIEWED = "previewed", _("Previewed")
+        APPLYING = "applying", _("Being imported")
         APPLIED = "applied", _("Applied")
         CANCELLED = "cancelled", _("Cancelled")
         # Not the training result "Failed" (Không đạt): the import itself did not go through.
@@ -46,6 +49,10 @@ class ImportRun(models.Model):
     # ImportResult.as_json(): counts, ignored columns, skipped rows and the first errors.
     summary = models.JSONField(_("result"), default=dict, blank=True)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    # How far the running check or write has got (sheets.progress stages); empty while queued.
+    stage = models.CharField(_("stage"), max_length=16, blank=True, default="")
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
 
     class Meta:
         verbose_name = _("import")
@@ -53,7 +60,8 @@ class ImportRun(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["previewed", "applied", "cancelled", "failed"]), name="import_run_status_valid"
+                condition=models.Q(status__in=["checking", "previewed", "applying", "applied", "cancelled", "failed"]),
+                name="import_run_status_valid",
             ),
         ]
 
@@ -66,3 +74,7 @@ class ImportRun(models.Model):
     @property
     def is_previewed(self) -> bool:
         return self.status == self.Status.PREVIEWED
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.APPLYING)

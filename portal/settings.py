@@ -5,7 +5,7 @@ Every variable is listed in `.env.example`.
 """
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -32,10 +32,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 
 def database_from_url(url: str) -> dict:
-    """Turn `postgres://user:pass@host:port/name` or `sqlite:///path` into a DATABASES entry."""
+    """Turn `postgres://user:pass@host:port/name?option=value` or `sqlite:///path` into a DATABASES entry.
+
+    The query string becomes OPTIONS, passed to the driver as they are (`?sslmode=require`,
+    `?sslrootcert=/etc/ssl/db.pem`, `?timeout=20` for SQLite); whole numbers are given as integers.
+    """
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
-        return {
+        db = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "portal",
             "USER": unquote(parsed.username or ""),
@@ -43,11 +47,17 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
         }
-    if parsed.scheme == "sqlite":
+    elif parsed.scheme == "sqlite":
         # sqlite:///relative.db and sqlite:////absolute/path.db, as dj-database-url reads them.
         path = unquote(parsed.path)[1:] if parsed.path.startswith("/") else unquote(parsed.path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or str(BASE_DIR / "db.sqlite3")}
-    raise ImproperlyConfigured(f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r}")
+        db = {"ENGINE": "django.db.backends.sqlite3", "NAME": path or str(BASE_DIR / "db.sqlite3")}
+    else:
+        raise ImproperlyConfigured(f"DATABASE_URL has an unsupported scheme: {parsed.scheme!r}")
+    options = {key: int(value) if value.isdigit() else value
+               for key, value in parse_qsl(parsed.query, keep_blank_values=True)}
+    if options:
+        db["OPTIONS"] = options
+    return db
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -73,6 +83,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "agencies",
     "training",
@@ -126,7 +138,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0 if DEBUG else 6
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host must fail fast (the 503 page, /healthz) rather than hang a worker.
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 3)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
@@ -170,6 +182,16 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Caps on what an import reads: a sheet's rows and columns, and a workbook's inflated size (zip bombs).
+# Imports are checked and written by a task worker (`manage.py db_worker`, started by scripts/demo.sh
+# and deploy/portal-worker.service), so a 50,000-row file never holds a web request. Its queue is a
+# table of the portal's own database: nothing more to run. TASKS_BACKEND=immediate runs each task
+# inside the request that queues it (tests; a machine where no worker may run).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND not in ("database", "immediate"):
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend" if TASKS_BACKEND == "database"
+                     else "django_tasks.backends.immediate.ImmediateBackend"}}
+
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 300 * 1024 * 1024)

@@ -1,7 +1,9 @@
 # Sourced by scripts/demo.sh, scripts/test.sh and .ci/run (not run on its own).
 # ensure_venv: creates .venv in the repository with python3.11 (or $PYTHON) when it is missing, and
-# installs the portal with its development tools (pip install -e ".[dev]") whenever pyproject.toml
-# has changed since the last install, so that repeated runs start at once.
+# installs the pinned dependencies and development tools of requirements-dev.lock (each wheel checked
+# against its hash) whenever that file has changed since the last install, so that repeated runs
+# start at once. The portal itself is not installed: it runs from the repository.
+# After changing a dependency in pyproject.toml, recompile the lock files with scripts/lock.sh.
 
 ensure_venv() {
     local root python stamp wanted
@@ -15,11 +17,12 @@ ensure_venv() {
         echo "Creating the virtual environment .venv with $python"
         "$python" -m venv "$root/.venv"
     fi
-    stamp="$root/.venv/.pyproject.sha256"
-    wanted=$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)
+    stamp="$root/.venv/.requirements-dev.sha256"
+    wanted=$(sha256sum "$root/requirements-dev.lock" | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-        echo "Installing the portal and its development tools into .venv (pip install -e \".[dev]\")"
-        (cd "$root" && .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]")
+        echo "Installing the pinned dependencies into .venv (pip install --require-hashes -r requirements-dev.lock)"
+        (cd "$root" && .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+            --require-hashes --no-deps -r requirements-dev.lock)
         echo "$wanted" >"$stamp"
     fi
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything into .venv, prepares the database (SQLite file db.sqlite3 unless DATABASE_URL
 # says otherwise) with the Đắk Nông demo, prints the demo log-ins and serves the portal at
-# http://127.0.0.1:8000. Safe to run again: nothing is installed or seeded twice.
+# http://127.0.0.1:8000 with the import worker beside it. Safe to run again: nothing is installed or seeded twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/_venv.sh
@@ -14,6 +14,12 @@ ensure_venv
 # without collectstatic.
 .venv/bin/python manage.py seed_demo
 
+# The import worker checks and writes uploaded Excel files in the background (docs/operations.md);
+# it stops with the portal.
+.venv/bin/python manage.py db_worker --interval 0.5 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
+
 echo
-echo "The portal is at http://127.0.0.1:8000 (Ctrl+C stops it)."
-exec .venv/bin/python manage.py runserver 127.0.0.1:8000
+echo "The portal is at http://127.0.0.1:8000 (Ctrl+C stops it and the import worker)."
+.venv/bin/python manage.py runserver 127.0.0.1:8000

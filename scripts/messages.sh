@@ -7,7 +7,7 @@
 # Exits 1 while any Vietnamese entry is empty or fuzzy (tests/portal/test_translations.py fails too):
 # translate them in locale/vi/LC_MESSAGES/django.po, remove the "fuzzy" flags, and run it again.
 # Needs GNU gettext (Debian: apt-get install gettext). Python: $PORTAL_PYTHON if set (for example
-# PORTAL_PYTHON=/work/venv/bin/python scripts/messages.sh), else the repository's .venv.
+# PORTAL_PYTHON=/path/to/venv/bin/python scripts/messages.sh), else the repository's .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scale-out check: two gunicorn instances on two loopback ports share one PostgreSQL database.
 
-    /work/venv/bin/python scripts/scale_out_check.py [--database-url postgres://postgres@127.0.0.1:5432/portal_scale]
+    .venv/bin/python scripts/scale_out_check.py [--database-url postgres://postgres@127.0.0.1:5432/portal_scale]
 
 It (1) recreates the scratch database, migrates and collects static files, (2) creates one
 administrator, (3) starts gunicorn on 127.0.0.1:8101 and 127.0.0.1:8102 with production settings

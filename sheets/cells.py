@@ -26,6 +26,9 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _YEAR = re.compile(r"\d{4}")
 _WHOLE = re.compile(r"[+-]?\d+(?:\.0*)?")
 
+# What parse_date accepts, as the templates' "what to write" row tells it.
+DATE_FORMS = "dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd"
+
 YES_WORDS = frozenset({"x", "co", "yes", "1", "true", "✓", "✔"})
 NO_WORDS = frozenset({"", "khong", "no", "0", "false"})
 
@@ -199,6 +202,12 @@ class Choices:
     @property
     def shown(self) -> list[str]:
         return [names[0] for names in self.labels.values()]
+
+    def label(self, value) -> str:
+        """The label shown for a stored value ('HĐ' for 'HD'); '' for the empty value."""
+        if value is None or value == "":
+            return ""
+        return self.labels.get(value, [value])[0]
 
     def parse(self, value) -> str | None:
         """The stored value for a label; `empty` (None unless given) for an empty cell."""

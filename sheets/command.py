@@ -23,6 +23,10 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE", help="the workbook to import (.xlsx, .xls or .ods)")
         parser.add_argument("--dry-run", action="store_true", help="check the file and report; write nothing")
+        parser.add_argument(
+            "--keep-blanks", action="store_true",
+            help="keep stored values where a cell of a present column is empty (by default an empty cell clears)",
+        )
 
     def run_import(self, *, data: bytes, file_name: str, options: dict) -> ImportResult:
         raise NotImplementedError

@@ -1,15 +1,25 @@
-"""Excel downloads of the attainment tables: the shared inert writer (sheets/writer.py) behind an HTTP response."""
+"""Every file the portal sends (attainment tables, templates, bad rows, stored uploads) as an HTTP download.
+
+Names keep their Vietnamese letters: Django's content_disposition_header writes RFC 6266's
+`filename*=utf-8''…` when a name is not plain ASCII, and quotes or escapes it otherwise.
+"""
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from sheets.writer import OutSheet, write_workbook
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Long enough for an agency code, a date and an uploaded file's own name; short for every file system.
+MAX_NAME_LENGTH = 120
+# Folder separators, and what Windows refuses in a file name.
+UNSAFE_IN_NAMES = frozenset('/\\<>:"|?*')
 
 
 @dataclass(frozen=True)
@@ -27,14 +37,27 @@ def workbook_bytes(tables: Sequence[Table]) -> bytes:
                            for table in tables])
 
 
-def xlsx_response(filename: str, tables: Sequence[Table]) -> HttpResponse:
-    response = HttpResponse(workbook_bytes(tables), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_safe_file_name(filename)}"'
+def download_name(name: str) -> str:
+    """`name` fit to save anywhere: NFC, none of the characters a file system refuses, not hidden, not too long.
+
+    Names are built from agency codes and uploaded file names, both taken as typed.
+    """
+    name = unicodedata.normalize("NFC", name)
+    name = "".join("-" if ch in UNSAFE_IN_NAMES or unicodedata.category(ch).startswith("C") else ch for ch in name)
+    name = name.strip(" -.") or "file"
+    if len(name) > MAX_NAME_LENGTH:
+        suffix = PurePosixPath(name).suffix[:10]
+        name = name[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return name
+
+
+def file_response(content: bytes, filename: str, content_type: str = XLSX_CONTENT_TYPE) -> HttpResponse:
+    """A download of `content` saved as `filename` (Vietnamese letters kept, see the module's docstring)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, download_name(filename))
     return response
 
 
-def _safe_file_name(name: str) -> str:
-    # Names are built from agency codes, which imports take as typed: keep the header well formed.
-    name = unicodedata.normalize("NFKD", name).replace("đ", "d").replace("Đ", "D")
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.()") else "-"
-                   for ch in name if unicodedata.category(ch) != "Mn")
+def xlsx_response(filename: str, tables: Sequence[Table]) -> HttpResponse:
+    """The tables as one .xlsx download."""
+    return file_response(workbook_bytes(tables), filename)

@@ -4,10 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import RowError, display_value
+from .plan import Plan
 from .table import Table
-
-# Lists of codes shown in the preview are cut at this length; the counts stay exact.
-DETAIL_LIMIT = 200
 
 
 @dataclass
@@ -15,13 +13,14 @@ class ImportResult:
     """The outcome of one import. `counts` is ordered as the one-line summary prints it.
 
     `parts` breaks the counts down for formats with several sheets (training: courses, records).
-    `details` lists, per count, the codes concerned (at most DETAIL_LIMIT each) for the preview.
+    `plan` names every row that changes, with its old and new values, and the stored values
+    that empty cells erase (or keep, with keep_blanks).
     """
 
     kind: str
     counts: dict[str, int] = field(default_factory=dict)
     parts: dict[str, dict[str, int]] = field(default_factory=dict)
-    details: dict[str, list[str]] = field(default_factory=dict)
+    plan: Plan = field(default_factory=Plan)
     errors: list[RowError] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     dry_run: bool = False
@@ -45,11 +44,6 @@ class ImportResult:
                      reason=reason, sheet=table.sheet, position=table.positions.get(key, 999))
         )
 
-    def note(self, what: str, text: str) -> None:
-        items = self.details.setdefault(what, [])
-        if len(items) < DETAIL_LIMIT:
-            items.append(text)
-
     def sorted_errors(self) -> list[RowError]:
         order = {t.sheet: i for i, t in enumerate(self.tables)}
         return sorted(self.errors, key=lambda e: (order.get(e.sheet, 99), e.row, e.position))
@@ -59,6 +53,9 @@ class ImportResult:
         line = ", ".join(f"{name} {count}" for name, count in self.counts.items())
         for part, counts in self.parts.items():
             line += f"; {part}: " + ", ".join(f"{name} {count}" for name, count in counts.items())
+        if self.plan.erased_count:
+            verb = "kept" if self.plan.keep_blanks else "erased"
+            line += f"; stored values {verb} where the file is blank: {self.plan.erased_count}"
         if self.dry_run:
             line += " (dry run: nothing written)"
         return line
@@ -69,7 +66,7 @@ class ImportResult:
         return {
             "counts": self.counts,
             "parts": self.parts,
-            "details": self.details,
+            "plan": self.plan.as_json(),
             "ignored_columns": self.ignored_columns,
             "skipped_rows": self.skipped_rows,
             "errors": [e.as_dict() for e in errors[:error_limit]],

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from .cells import is_empty
 from .errors import CellError
+from .progress import CHECKING, EVERY, Progress, report
 from .result import ImportResult
 from .table import Table
 
@@ -29,7 +30,8 @@ class Row:
         result.add_error(self.table, self.number, key, self.raw(key), reason)
 
 
-def parse_rows(table: Table, parsers: Mapping[str, Callable], result: ImportResult) -> list[Row]:
+def parse_rows(table: Table, parsers: Mapping[str, Callable], result: ImportResult,
+               progress: Progress | None = None) -> list[Row]:
     """Every data row with {column key: parsed value}; a bad cell's key is left out of the dict.
 
     Only the columns present in the file appear in the dicts: an absent column leaves stored
@@ -42,7 +44,11 @@ def parse_rows(table: Table, parsers: Mapping[str, Callable], result: ImportResu
         if key in table.positions
     ]
     parsed = []
-    for row_number, cells in table.rows:
+    total = len(table.rows)
+    report(progress, CHECKING, 0, total)
+    for index, (row_number, cells) in enumerate(table.rows):
+        if index and index % EVERY == 0:
+            report(progress, CHECKING, index, total)
         values = {}
         width = len(cells)
         for key, position, parser, is_required in plan:

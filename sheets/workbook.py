@@ -69,11 +69,9 @@ class Workbook:
         raise UnusableFile(_("The file is damaged and cannot be read; %(advice)s") % {"advice": _save_again()})
 
 
-def open_workbook(data: bytes) -> Workbook:
-    """Open the bytes of an uploaded file, or raise UnusableFile with what to do about it.
-
-    The cheap checks (size, what the bytes are, the zip's declared sizes) run here; the parsing
-    runs in a child process with capped memory and time (sheets/sandbox.py).
+def check_bytes(data: bytes) -> str:
+    """The cheap checks of an upload (size, what the bytes are, the zip's declared sizes): its kind, "xlsx",
+    "ods" or "xls", or UnusableFile. Fast enough to run in the upload's request before the parsing is queued.
     """
     max_bytes = _limit("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
     if not data:
@@ -93,6 +91,16 @@ def open_workbook(data: bytes) -> Workbook:
         )
     else:
         raise UnusableFile(_("This file is not an Excel or LibreOffice workbook; %(advice)s") % {"advice": _save_again()})
+    return kind
+
+
+def open_workbook(data: bytes) -> Workbook:
+    """Open the bytes of an uploaded file, or raise UnusableFile with what to do about it.
+
+    The cheap checks (check_bytes) run here; the parsing runs in a child process with capped
+    memory and time (sheets/sandbox.py).
+    """
+    kind = check_bytes(data)
     try:
         opened = run_limited(
             read_sheets, data, kind, _limit("IMPORT_MAX_ROWS", 200_000), _limit("IMPORT_MAX_COLUMNS", 200),

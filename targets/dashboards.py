@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agencies.models import Agency, Level, Staff
+from agencies.models import Agency, Level, Staff, path_ids
+from agencies.querysets import in_scope
 from sheets.responses import Table
 from targets.attainment import (
     Attainment,
@@ -38,9 +39,7 @@ RANK_KINDS = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT_COMMITTEE)
 
 def can_see_row(user, row: AttainmentRow) -> bool:
     """Officers read the province and level totals, but agency rows only inside their own subtree."""
-    if row.scope != "agency" or user.sees_everything:
-        return True
-    return bool(user.agency_id) and row.agency_path.startswith(user.agency.path)
+    return row.scope != "agency" or in_scope(user, row.agency_path)
 
 
 def fraction(row: AttainmentRow | None) -> Fraction:
@@ -233,7 +232,7 @@ def overview(user, *, as_of: datetime.date, target_year: int | None, rank: str |
     names = _agency_names(result)
     key_ids = sorted(
         (pk for pk, (path, _name, kind) in names.items()
-         if kind in RANK_KINDS and (user.sees_everything or (user.agency_id and path.startswith(user.agency.path)))),
+         if kind in RANK_KINDS and in_scope(user, path)),
         key=lambda pk: names[pk][0],
     )
     return {
@@ -411,7 +410,7 @@ def silent_agencies(*, as_of: datetime.date, user) -> list[SilentAgency]:
         node = by_id.get(agency_id)
         if node is None:
             return None
-        for pk in reversed([int(s) for s in node["path"].split("/") if s]):
+        for pk in reversed(path_ids(node["path"])):
             candidate = by_id.get(pk)
             if candidate and candidate["kind"] in WATCHED_KINDS and candidate["level"] == node["level"]:
                 return pk

@@ -11,10 +11,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import AgencyChoiceField, editable_agencies
+from agencies.forms import AgencyChoiceField
 from agencies.models import Agency, User
 
-from .models import AggregateReport, Indicator, Programme
+from .models import FIRST_REPORT_YEAR, AggregateReport, Indicator, Programme
 
 PAGE_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -108,10 +108,8 @@ def reported_indicators():
 
 
 def report_years() -> list[int]:
-    """The current programme's first year to the current year (formats.md), latest first."""
-    programme = Programme.objects.filter(is_current=True).first()
-    first = programme.start_date.year if programme else timezone.localdate().year
-    return list(range(timezone.localdate().year, first - 1, -1))
+    """2016, the programme's first year, to the current year (formats.md), latest first."""
+    return list(range(timezone.localdate().year, FIRST_REPORT_YEAR - 1, -1))
 
 
 class IndicatorChoiceField(forms.ModelChoiceField):
@@ -139,7 +137,7 @@ class ReportForm(forms.Form):
             })
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = reported_indicators()
-        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
         self.fields["year"].choices = [(year, str(year)) for year in report_years()]
         if report is not None:
             for name in ("indicator", "agency", "year"):

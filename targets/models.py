@@ -9,10 +9,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Level, Staff
+from agencies.querysets import ScopedQuerySet
 from training.models import CourseCategory, localized
 
 # How long after its last deadline a programme's figures may still be asked for (follow-up reports).
 YEARS_PAST_LAST_TARGET = 5
+# Aggregate reports are taken from 2016, Decision 1965's first year (formats.md), on the web and in imports.
+FIRST_REPORT_YEAR = 2016
 
 
 class Programme(models.Model):
@@ -180,6 +183,8 @@ class AggregateReport(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("aggregate report")

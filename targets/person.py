@@ -14,7 +14,6 @@ from agencies.models import Agency, Staff
 from training.models import TrainingRecord
 
 from .models import Indicator, Programme
-from .services import ancestor_paths
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,6 @@ class PersonIndicator:
     counted: bool
     reason: str
     record: TrainingRecord | None = None
-
-
-def current_programme() -> Programme | None:
-    return Programme.objects.filter(is_current=True).first()
 
 
 def person_indicators(
@@ -113,7 +108,7 @@ def _first_qualifying_record(indicator, records, start: datetime.date, on: datet
 
 def _key_agency_above(agency: Agency) -> Agency | None:
     """The key agency whose same-level subtree holds `agency` (itself included), if any."""
-    paths = [*ancestor_paths(agency.path), agency.path]
+    paths = [*agency.ancestor_paths, agency.path]
     candidates = Agency.objects.filter(path__in=paths, kind__in=Agency.KEY_KINDS, level=agency.level)
     # The nearest one: levels only go down the tree, so any same-level key ancestor is in the subtree.
     return candidates.order_by("-depth").first()

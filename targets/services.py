@@ -19,12 +19,6 @@ from agencies.models import Agency, ChangeRecord, User
 from .models import AggregateReport, Indicator
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """Paths of the strict ancestors encoded in a materialised path, root first."""
-    segments = [s for s in path.split("/") if s]
-    return ["".join(f"{s}/" for s in segments[: i + 1]) for i in range(len(segments) - 1)]
-
-
 def paths_overlap(path_a: str, path_b: str) -> bool:
     """True when one agency is the other's ancestor or descendant (but not the same agency)."""
     return path_a != path_b and (path_a.startswith(path_b) or path_b.startswith(path_a))

@@ -8,6 +8,7 @@ urlpatterns = [
     # Leaders' dashboards (issue 4).
     path("don-vi/<int:pk>/", views.agency_attainment, name="agency"),
     path("don-vi/<int:pk>/chua-dat/<slug:code>/", views.not_counted, name="not-counted"),
+    path("don-vi/<int:pk>/chua-dat/<slug:code>/moi/", views.not_counted_invite, name="not-counted-invite"),
     path("bao-cao-cham/", views.reporting, name="reporting"),
     path("tong-ket/", views.results, name="results"),
     # Officers' pages (issue 5): aggregate reports, the person page, training needs.

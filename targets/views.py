@@ -15,36 +15,45 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
-from agencies.access import can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
+from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
 from agencies.listing import paginate, sort_queryset
-from agencies.models import Agency, ChangeRecord, User
+from agencies.models import ChangeRecord, User
+from agencies.querysets import CHANGE, scope_q
 from sheets.responses import Table, xlsx_response
 from sheets.text import fold
 from sheets.word import docx_response
 from training.models import Course, TrainingRecord
+from training.selectors import editable_courses
+from training.services import participants_add
 
 from . import dashboards, documents
-from .attainment import NoProgramme, indicator_definitions, not_counted_agencies, not_counted_staff
+from .attainment import (
+    NoProgramme,
+    UnknownIndicator,
+    current_programme,
+    indicator_definition,
+    indicator_definitions,
+    not_counted_agencies,
+    not_counted_staff,
+)
 from .dashboards import silent_agencies
 from .forms import AttainmentChooserForm, ReportFilterForm, ReportForm, chooser_query
 from .models import AggregateReport, Indicator
-from .person import current_programme, person_indicators
+from .person import person_indicators
 from .services import report_delete as delete_report
 from .services import report_save
 
 PAGE_SIZE = 50
-
-
-def _lineage(user, agency: Agency) -> list[Agency]:
-    """Ancestors the user may open, for the breadcrumbs (one query)."""
-    ids = [int(s) for s in agency.path.split("/") if s][:-1]
-    return list(Agency.objects.visible_to(user).filter(pk__in=ids).order_by("depth"))
+# One invitation puts at most this many people on a course (each gets a history line); a longer
+# not-counted list is narrowed by unit (a lower agency's list) or by name first.
+INVITE_LIMIT = 500
 
 
 @login_required
@@ -58,7 +67,7 @@ def agency_attainment(request, pk):
         raise Http404 from None
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"{agency.code}-{ctx['as_of'].isoformat()}.xlsx", dashboards.agency_tables(ctx))
-    ctx["ancestors"] = _lineage(request.user, agency)
+    ctx["ancestors"] = breadcrumb(request.user, agency)
     form.set_years(ctx["result"].target_years)
     ctx["form"] = form
     return render(request, "targets/agency_attainment.html", ctx)
@@ -110,7 +119,7 @@ def not_counted(request, pk, code):
             header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency")]
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx", [Table(code, header, rows)])
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        ctx.update({"page": page, "people": list(page.object_list)})
+        ctx.update({"page": page, "people": list(page.object_list), "invite_courses": _invite_courses(request.user)})
     else:
         rows = not_counted_agencies(definition=definition, agency=agency, as_of=as_of)
         if search:
@@ -120,8 +129,49 @@ def not_counted(request, pk, code):
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx",
                                  [Table(code, header, [[r.agency_code, r.agency_name] for r in rows])])
         ctx["agencies"] = rows
-    ctx["ancestors"] = _lineage(request.user, agency)
+    ctx["ancestors"] = breadcrumb(request.user, agency)
     return render(request, "targets/not_counted.html", ctx)
+
+
+def _invite_courses(user: User) -> list[Course]:
+    """The courses an officer may invite the not-counted people to, newest first (none for leaders)."""
+    return list(editable_courses(user=user).select_related("category").order_by("-start_date", "code")[:200])
+
+
+@require_POST
+@login_required
+def not_counted_invite(request, pk, code):
+    """Put the people of a not-counted list (as searched) on one of the officer's courses, in one action."""
+    if not (request.user.is_administrator or request.user.is_officer):
+        raise PermissionDenied
+    agency = get_visible_agency(request.user, pk)
+    try:
+        definition = indicator_definition(code)
+    except (UnknownIndicator, NoProgramme):
+        raise Http404 from None
+    if definition.source != Indicator.Source.STAFF:
+        raise Http404
+    as_of, target_year = AttainmentChooserForm(request.GET or None).chosen()
+    search = request.GET.get("q", "").strip()
+    back = f"{reverse('targets:not-counted', args=[agency.pk, code])}?{chooser_query(as_of, target_year)}"
+    course = editable_courses(user=request.user).filter(pk=request.POST.get("course") or None).first()
+    if course is None:
+        messages.error(request, _("Choose one of your courses."))
+        return redirect(back)
+    qs = not_counted_staff(definition=definition, agency=agency, as_of=as_of).select_related("agency")
+    if search:
+        qs = qs.filter(name_folded__contains=fold(search)) | qs.filter(code__iexact=search)
+    qs = qs.filter(scope_q(request.user, "agency__path", CHANGE))  # only people the user may edit
+    people = list(qs.exclude(training_records__course=course)[:INVITE_LIMIT + 1])
+    if len(people) > INVITE_LIMIT:
+        messages.error(request, _("More than %(limit)d people: open a lower unit's list or search by name first.")
+                       % {"limit": INVITE_LIMIT})
+        return redirect(back)
+    added = participants_add(user=request.user, course=course, staff=people)
+    messages.success(request, ngettext("%(count)d person was invited to %(course)s.",
+                                       "%(count)d people were invited to %(course)s.", len(added))
+                     % {"count": len(added), "course": course.code})
+    return redirect(course)
 
 
 @login_required
@@ -153,11 +203,11 @@ REPORT_SORTS = {
 def report_list(request):
     user = request.user
     form = ReportFilterForm(request.GET or None, user=user)
-    qs = AggregateReport.objects.filter(agency__in=Agency.objects.visible_to(user)).select_related("indicator", "agency")
+    qs = AggregateReport.objects.visible_to(user).select_related("indicator", "agency")
     if form.is_valid():
         data = form.cleaned_data
         if data["agency"]:
-            qs = qs.filter(agency__path__startswith=data["agency"].path)
+            qs = qs.in_subtree(data["agency"])
         if data["indicator"]:
             qs = qs.filter(indicator=data["indicator"])
         if data["year"]:
@@ -228,7 +278,7 @@ def _save(request, form: ReportForm, *, report: AggregateReport | None):
 
 def _get_editable_report(user: User, pk) -> AggregateReport:
     report = get_object_or_404(
-        AggregateReport.objects.filter(agency__in=Agency.objects.visible_to(user)).select_related("indicator", "agency"),
+        AggregateReport.objects.visible_to(user).select_related("indicator", "agency"),
         pk=pk,
     )
     if not can_edit_agency_data(user, report.agency):
@@ -240,7 +290,10 @@ def _get_editable_report(user: User, pk) -> AggregateReport:
 def staff_detail(request, pk):
     staff = get_visible_staff(request.user, pk)
     today = timezone.localdate()
-    programme = current_programme()
+    try:
+        programme = current_programme()
+    except NoProgramme:
+        programme = None
     records = list(
         TrainingRecord.objects.filter(staff=staff)
         .select_related("course__category")
@@ -265,7 +318,10 @@ def staff_detail(request, pk):
 def training_needs(request, pk):
     """Links to the list of staff not yet counted, per staff indicator, for one agency's subtree."""
     agency = get_visible_agency(request.user, pk)
-    programme = current_programme()
+    try:
+        programme = current_programme()
+    except NoProgramme:
+        programme = None
     indicators = (
         list(Indicator.objects.filter(programme=programme, source=Indicator.Source.STAFF).order_by("order", "code"))
         if programme else []
@@ -273,7 +329,7 @@ def training_needs(request, pk):
     ctx = {
         "agency": agency,
         "programme": programme,
-        "rows": [(indicator, _reverse_or_none("targets:not-counted", agency.pk, indicator.code)) for indicator in indicators],
+        "rows": [(indicator, reverse("targets:not-counted", args=[agency.pk, indicator.code])) for indicator in indicators],
     }
     return render(request, "targets/training_needs.html", ctx)
 
@@ -281,15 +337,7 @@ def training_needs(request, pk):
 def _not_counted_url(agency_id: int, row) -> str | None:
     if row.indicator.source != Indicator.Source.STAFF or not row.in_population or row.counted:
         return None
-    return _reverse_or_none("targets:not-counted", agency_id, row.indicator.code)
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    # The not-counted page is built on another branch; until it is merged the link is left out.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+    return reverse("targets:not-counted", args=[agency_id, row.indicator.code])
 
 
 def _describe_history(

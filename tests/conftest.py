@@ -17,6 +17,12 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    # Without a worker, a queued import would wait forever: tests run each task when it is queued.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code called directly by a test speaks English, the source language, as the commands do.
 

@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from agencies.forms import AgencyChoiceField, DayMonthYearInput, editable_agencies
+from agencies.forms import AgencyChoiceField, DayMonthYearInput
 from agencies.models import Agency, User
 
 from .models import Course, CourseCategory, TrainingRecord
+from .selectors import NEEDED, UNTRAINED
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -47,7 +48,7 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
         # Administrators may keep province-wide courses with no managing agency; officers may not.
         self.fields["agency"].required = not user.is_administrator
         if not self.instance.pk and user.is_officer:
@@ -68,14 +69,29 @@ class ParticipantSearchForm(forms.Form):
     unit = AgencyChoiceField(label=_("Unit"), queryset=Agency.objects.none(), required=False,
                              empty_label=_("All my units"), help_text=_("Includes its subordinate units."))
     include_left = forms.BooleanField(label=_("Include staff who have left"), required=False)
+    need = forms.ChoiceField(
+        label=_("Show"), required=False,
+        choices=[("", _("Everyone")), (NEEDED, _("Still needed: not yet counted for this course's category")),
+                 (UNTRAINED, _("In no course yet"))],
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = editable_agencies(user).only("pk", "name", "code", "depth", "path")
+        self.fields["unit"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
 
     @property
     def has_criteria(self) -> bool:
-        return self.is_valid() and bool(self.cleaned_data["q"].strip() or self.cleaned_data["unit"])
+        data = self.cleaned_data if self.is_valid() else {}
+        return bool(data) and bool(data["q"].strip() or data["unit"] or data["need"])
+
+
+class PasteForm(forms.Form):
+    """A column copied from an attendance sheet: staff codes or full names, one a line."""
+
+    pasted = forms.CharField(
+        label=_("Paste staff codes or full names, one a line"), widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Accents are optional. Names shared by several people are not guessed: use their codes."),
+    )
 
 
 class ParticipantResultForm(forms.Form):

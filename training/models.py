@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Staff
+from agencies.querysets import EVERYTHING, ScopedQuerySet, scope_path
 
 
 def localized(name: str, name_en: str) -> str:
@@ -39,27 +40,26 @@ class CourseCategory(models.Model):
         return localized(self.name, self.name_en)
 
 
-class TrainingRecordQuerySet(models.QuerySet):
+class TrainingRecordQuerySet(ScopedQuerySet):
+    scope_field = "staff__agency__path"
+
     def passed(self) -> TrainingRecordQuerySet:
         return self.filter(result=TrainingRecord.Result.PASSED)
 
     def completed_between(self, start, end) -> TrainingRecordQuerySet:
         return self.filter(completed_on__gte=start, completed_on__lte=end)
 
-    def visible_to(self, user) -> TrainingRecordQuerySet:
-        return self.filter(staff__in=Staff.objects.visible_to(user))
 
+class CourseQuerySet(ScopedQuerySet):
+    # Changing a course is its managing agency's business: a course with none (a province-wide
+    # import) matches no officer's prefix, so only administrators change it.
+    scope_field = "agency__path"
 
-class CourseQuerySet(models.QuerySet):
     def visible_to(self, user) -> CourseQuerySet:
         """Courses an officer's subtree organises, or that any of its staff attend; everything for the others."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_everything:
-            return self.all()
-        if user.agency_id is None:
-            return self.none()
-        prefix = user.agency.path
+        prefix = scope_path(user)
+        if prefix is None or prefix == EVERYTHING:
+            return self._within(prefix)
         attended = TrainingRecord.objects.filter(staff__agency__path__startswith=prefix).values("course_id")
         return self.filter(Q(agency__path__startswith=prefix) | Q(pk__in=attended))
 

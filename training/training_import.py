@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
 from agencies.history import record_import
 from agencies.models import Staff
-from sheets.cells import Choices, parse_code, parse_date, parse_text, parse_whole_number
+from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text, parse_whole_number
 from sheets.errors import UnusableFile
 from sheets.locking import import_transaction, write_in_bulk
+from sheets.plan import FieldChange, Plan, blank_cell, shown
+from sheets.progress import COMPARING, WRITING, Progress, report
 from sheets.result import ImportResult
 from sheets.rows import Row, flag_duplicates, parse_rows
 from sheets.table import Column, SheetSpec, Table, find_table
@@ -26,7 +30,6 @@ from .models import Course, CourseCategory, TrainingRecord
 from .passes import refresh_first_passes
 
 BATCH_SIZE = 2000
-DATE_FORMS = "dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd"
 
 RESULT = Choices({
     TrainingRecord.Result.PASSED: ["Đạt", "passed", "pass"],
@@ -69,18 +72,25 @@ PARTICIPANT_PARSERS = {
     "result": RESULT.parse,
 }
 COURSE_FIELDS = ("name", "category_id", "start_date", "end_date", "organiser", "hours")
+# The column each course field comes from, and its header for the preview.
+COLUMN_OF = {"name": "name", "category_id": "category", "start_date": "start_date", "end_date": "end_date",
+             "organiser": "organiser", "hours": "hours"}
+COURSE_HEADER = {c.key: c.header for c in COURSE_SHEET.columns}
+PARTICIPANT_HEADER = {c.key: c.header for c in PARTICIPANT_SHEET.columns}
 
 
 def training_import(
-    *, data: bytes, file_name: str = "", user=None, dry_run: bool = False,
-    course: Course | None = None, scope_path: str | None = None,
+    *, data: bytes, file_name: str = "", user=None, dry_run: bool = False, keep_blanks: bool = False,
+    course: Course | None = None, scope_path: str | None = None, progress: Progress | None = None,
 ) -> ImportResult:
     """Import a training workbook. Raises UnusableFile when the file cannot be used at all.
 
     With `course`, only the participants sheet is read and every row must be for that course (an
     empty course code means it). With `scope_path`, staff outside that agency subtree are row errors.
+    With `keep_blanks`, an empty cell keeps the stored value (an empty completion date keeps the
+    stored one rather than taking the course's end date).
     """
-    result = ImportResult(kind="training", dry_run=dry_run)
+    result = ImportResult(kind="training", dry_run=dry_run, plan=Plan(keep_blanks=keep_blanks))
     workbook = open_workbook(data)
     course_table = None if course is not None else find_table(workbook, COURSE_SHEET)
     participant_table = find_table(workbook, _participant_spec(course))
@@ -95,17 +105,19 @@ def training_import(
     course_rows = []
     if course_table is not None:
         result.tables.append(course_table)
-        course_rows = parse_rows(course_table, COURSE_PARSERS, result)
+        course_rows = parse_rows(course_table, COURSE_PARSERS, result, progress)
         _check_course_rows(course_rows, result)
     participant_rows = []
     if participant_table is not None:
         result.tables.append(participant_table)
-        participant_rows = parse_rows(participant_table, PARTICIPANT_PARSERS, result)
+        participant_rows = parse_rows(participant_table, PARTICIPANT_PARSERS, result, progress)
 
+    report(progress, WRITING if not dry_run else COMPARING)
     with import_transaction():
         course_plan = _plan_courses(course_rows, course_table, result) if course is None else _CoursePlan()
         record_plan = _plan_records(participant_rows, course_plan, result, course=course, scope_path=scope_path)
         if result.errors:
+            result.plan = Plan(keep_blanks=keep_blanks)
             return result
         result.parts = {
             "courses": {"created": len(course_plan.creates), "updated": len(course_plan.updates),
@@ -146,25 +158,32 @@ def _check_course_rows(rows: list[Row], result: ImportResult) -> None:
             row.error(result, "end_date", _("before the start date"))
 
 
+class _KnownCourse(NamedTuple):
+    id: int | None  # None for a course the file creates
+    end_date: datetime.date
+
+
+@dataclass
 class _CoursePlan:
-    def __init__(self):
-        self.creates: list[Course] = []
-        self.updates: list[Course] = []
-        self.fields: list[str] = []
-        self.recategorised: list[int] = []
-        # code -> (id or None for a new course, end date) once the file is applied
-        self.known: dict[str, tuple[int | None, object]] = {}
+    creates: list[Course] = field(default_factory=list)
+    updates: list[Course] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    recategorised: list[int] = field(default_factory=list)
+    # Every course code with its end date once the file is applied.
+    known: dict[str, _KnownCourse] = field(default_factory=dict)
 
 
 def _plan_courses(rows: list[Row], table: Table | None, result: ImportResult) -> _CoursePlan:
-    """Courses to create and update; `known` gets every course code with its end date after the import."""
+    """Courses to create and update, described in result.plan; `known` gets every course after the import."""
     plan = _CoursePlan()
-    stored = {c[1]: c for c in Course.objects.values_list("id", "code", *COURSE_FIELDS)}
-    plan.known = {code: (c[0], c[5]) for code, c in stored.items()}
+    stored = {c.code: c for c in Course.objects.values_list("id", "code", *COURSE_FIELDS, named=True)}
+    plan.known = {code: _KnownCourse(c.id, c.end_date) for code, c in stored.items()}
     if table is None:
         return plan
     categories: dict[str, int] = {}
+    category_code: dict[int, str] = {}
     for pk, code, name, name_en in CourseCategory.objects.values_list("id", "code", "name", "name_en"):
+        category_code[pk] = code
         for label in (code, name, name_en):
             if label:
                 categories[match_key(label)] = pk
@@ -185,23 +204,32 @@ def _plan_courses(rows: list[Row], table: Table | None, result: ImportResult) ->
         old = stored.get(code)
         if old is None:
             plan.creates.append(Course(code=code, **new))
-            plan.known[code] = (None, values["end_date"])
-            result.note("created", code)
+            plan.known[code] = _KnownCourse(None, values["end_date"])
+            result.plan.add("courses.created", code, new["name"])
             continue
-        plan.known[code] = (old[0], values["end_date"])
-        stored_values = dict(zip(COURSE_FIELDS, old[2:], strict=True))
-        if any(stored_values[f] != v for f, v in new.items()):
-            plan.updates.append(Course(pk=old[0], code=code, **new))
-            result.note("updated", code)
-            if new["category_id"] != stored_values["category_id"]:
-                plan.recategorised.append(old[0])
+        plan.known[code] = _KnownCourse(old.id, values["end_date"])
+        for name in ("organiser", "hours"):
+            if name in new and blank_cell(row, name) and getattr(old, name) != new[name]:
+                result.plan.erase(code, old.name, COURSE_HEADER[name], shown(getattr(old, name)))
+                if result.plan.keep_blanks:
+                    new[name] = getattr(old, name)
+        changed = [f for f, v in new.items() if getattr(old, f) != v]
+        if changed:
+            plan.updates.append(Course(pk=old.id, code=code, **new))
+            result.plan.add("courses.updated", code, new["name"], [
+                FieldChange(COURSE_HEADER[COLUMN_OF[f]], *(
+                    category_code.get(v, "") if f == "category_id" else shown(v) for v in (getattr(old, f), new[f])))
+                for f in changed
+            ])
+            if "category_id" in changed:
+                plan.recategorised.append(old.id)
     return plan
 
 
+@dataclass
 class _RecordPlan:
-    def __init__(self):
-        self.creates: list[tuple[str, TrainingRecord]] = []  # course code, record (course set on write)
-        self.updates: list[TrainingRecord] = []
+    creates: list[tuple[str, TrainingRecord]] = field(default_factory=list)  # course code, record (course set on write)
+    updates: list[TrainingRecord] = field(default_factory=list)
 
 
 def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *,
@@ -210,7 +238,7 @@ def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *
     if not rows:
         return plan
     if course is not None:
-        courses.known = {course.code: (course.pk, course.end_date)}
+        courses.known = {course.code: _KnownCourse(course.pk, course.end_date)}
         for row in rows:
             if not row.values.get("course_code"):
                 row.values["course_code"] = course.code
@@ -221,19 +249,20 @@ def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *
         rows, lambda v: (v["staff_code"], v["course_code"]) if "staff_code" in v and "course_code" in v else None,
         "staff_code", result, _("the same staff member and course are also on row %(row)s"),
     )
-    staff = {code: (pk, path) for code, pk, path in Staff.objects.values_list("code", "id", "agency__path")}
-    course_ids = [pk for pk, _end in courses.known.values() if pk is not None]
+    staff = {s.code: s for s in Staff.objects.values_list("code", "id", "full_name", "agency__path", named=True)}
+    course_ids = [known.id for known in courses.known.values() if known.id is not None]
     stored = {
-        (r[1], r[2]): r
+        (r.staff_id, r.course_id): r
         for r in TrainingRecord.objects.filter(course_id__in=course_ids).values_list(
-            "id", "staff_id", "course_id", "result", "completed_on")
+            "id", "staff_id", "course_id", "result", "completed_on", named=True)
     } if course_ids else {}
     unknown_staff = _("not on a roster you manage") if scope_path is not None else _("unknown staff member")
     expected = {key for key in PARTICIPANT_PARSERS if rows[0].table.has(key)} | {"course_code"}
     for row in rows:
         values = row.values
         person = staff.get(values.get("staff_code"))
-        if "staff_code" in values and (person is None or (scope_path is not None and not person[1].startswith(scope_path))):
+        outside = person is not None and scope_path is not None and not person.agency__path.startswith(scope_path)
+        if "staff_code" in values and (person is None or outside):
             row.error(result, "staff_code", unknown_staff)
             continue
         known = courses.known.get(values.get("course_code"))
@@ -242,24 +271,38 @@ def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *
             continue
         if not expected <= values.keys() or person is None or known is None:
             continue
-        completed_on = values.get("completed_on") or known[1]
-        course_id = known[0]
-        old = stored.get((person[0], course_id)) if course_id is not None else None
+        completed_on = values.get("completed_on") or known.end_date
+        old = stored.get((person.id, known.id)) if known.id is not None else None
+        label = f"{person.code} – {values['course_code']}"
         if old is None:
             plan.creates.append((values["course_code"], TrainingRecord(
-                staff_id=person[0], result=values["result"], completed_on=completed_on)))
-            result.note("created", f"{values['staff_code']} – {values['course_code']}")
-        elif (old[3], old[4]) != (values["result"], completed_on):
-            plan.updates.append(TrainingRecord(pk=old[0], staff_id=person[0], course_id=course_id,
+                staff_id=person.id, result=values["result"], completed_on=completed_on)))
+            result.plan.add("records.created", label, person.full_name)
+            continue
+        if ("completed_on" in values and blank_cell(row, "completed_on") and old.completed_on is not None
+                and old.completed_on != completed_on):
+            # An empty date means the course's end date: a different stored date is erased by it.
+            result.plan.erase(label, person.full_name, PARTICIPANT_HEADER["completed_on"], shown(old.completed_on))
+            if result.plan.keep_blanks:
+                completed_on = old.completed_on
+        changes = [
+            FieldChange(PARTICIPANT_HEADER[key], RESULT.label(before) if key == "result" else shown(before),
+                        RESULT.label(after) if key == "result" else shown(after))
+            for key, before, after in (("result", old.result, values["result"]),
+                                       ("completed_on", old.completed_on, completed_on))
+            if before != after
+        ]
+        if changes:
+            plan.updates.append(TrainingRecord(pk=old.id, staff_id=person.id, course_id=known.id,
                                                result=values["result"], completed_on=completed_on))
-            result.note("updated", f"{values['staff_code']} – {values['course_code']}")
+            result.plan.add("records.updated", label, person.full_name, changes)
     return plan
 
 
 def _write(courses: _CoursePlan, records: _RecordPlan) -> None:
     write_in_bulk(Course, creates=courses.creates, updates=courses.updates, fields=courses.fields,
                   batch_size=BATCH_SIZE)
-    course_ids = {code: pk for code, (pk, _end) in courses.known.items()}
+    course_ids = {code: known.id for code, known in courses.known.items()}
     course_ids.update({course.code: course.pk for course in courses.creates})
     new_records = []
     for course_code, record in records.creates:

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.access import role_required
 from agencies.listing import paginate, sort_queryset
-from agencies.models import Staff, User
+from agencies.models import User
+from agencies.querysets import scope_q
 
-from . import services
-from .forms import CourseFilterForm, CourseForm, ParticipantSearchForm, ResultFormSet
+from . import selectors, services
+from .forms import CourseFilterForm, CourseForm, ParticipantSearchForm, PasteForm, ResultFormSet
 from .models import Course, TrainingRecord
 
 COURSE_SORTS = {
@@ -53,7 +54,7 @@ def course_list(request):
     qs = visible.select_related("category", "agency")
     if request.GET.get("sort", "").removeprefix("-") == "participants":
         # Sorting by the count needs it for every course; otherwise only the page's courses are counted.
-        qs = qs.annotate(participants=Count("records", filter=_records_in_scope(user)))
+        qs = qs.annotate(participants=Count("records", filter=scope_q(user, "records__staff__agency__path")))
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -82,7 +83,7 @@ def course_list(request):
 @login_required
 def course_detail(request, pk):
     course = _get_visible_course(request.user, pk)
-    records = TrainingRecord.objects.filter(course=course).filter(_records_in_scope(request.user, prefix=""))
+    records = TrainingRecord.objects.visible_to(request.user).filter(course=course)
     totals = records.aggregate(
         total=Count("id"),
         **{result: Count("id", filter=Q(result=result)) for result in TrainingRecord.Result.values},
@@ -96,7 +97,7 @@ def course_detail(request, pk):
         "results": [(value, label, totals[value]) for value, label in TrainingRecord.Result.choices],
         "others": course.records.count() - totals["total"] if not request.user.sees_everything else 0,
         "can_edit": services.can_edit_course(request.user, course),
-        "import_url": _reverse_or_none("imports:course-participants", course.pk),
+        "import_url": reverse("imports:course-participants", args=[course.pk]),
     }
     return render(request, "training/course_detail.html", ctx)
 
@@ -130,21 +131,25 @@ def course_update(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_add(request, pk):
-    """Search the user's subtree and put the people ticked, or everyone found, on the course."""
+    """Search the user's subtree (or match a pasted column) and put the people ticked, or everyone found, on the course."""
     course = _get_editable_course(request.user, pk)
     params = request.POST if request.method == "POST" else request.GET
     form = ParticipantSearchForm(params or None, user=request.user)
-    candidates = _candidates(request.user, course, form)
-    if request.method == "POST":
+    paste_form = PasteForm(request.POST if "match" in request.POST else None)
+    pasted = None
+    if paste_form.is_bound and paste_form.is_valid():
+        pasted = selectors.match_pasted(user=request.user, course=course, text=paste_form.cleaned_data["pasted"])
+    elif request.method == "POST" and "match" not in request.POST:
+        candidates = _candidates(request.user, course, form)
         if "add_all" in request.POST:
             chosen = list(candidates) if candidates is not None else []
         else:
             ids = [int(value) for value in request.POST.getlist("staff") if value.isdigit()]
             # Only people the search could show may be added: in the subtree and not yet on the course.
-            chosen = list(_candidate_base(request.user, course).filter(pk__in=ids))
+            chosen = list(selectors.candidate_base(user=request.user, course=course).filter(pk__in=ids))
         if not chosen:
             messages.warning(request, _("Nobody was selected."))
-            search = urlencode({key: params[key] for key in ("q", "unit", "include_left") if params.get(key)})
+            search = urlencode({key: params[key] for key in ("q", "unit", "include_left", "need") if params.get(key)})
             return redirect(f"{reverse('training:participant-add', args=[course.pk])}?{search}")
         added = services.participants_add(user=request.user, course=course, staff=chosen)
         messages.success(request, ngettext("%(count)d person was added to the course.",
@@ -152,9 +157,12 @@ def participant_add(request, pk):
                          % {"count": len(added)})
         return redirect(course)
     page = None
-    if candidates is not None:
-        page = paginate(request, candidates, per_page=CANDIDATES_PER_PAGE)
-    ctx = {"course": course, "form": form, "page": page, "today": timezone.localdate()}
+    if pasted is None:
+        candidates = _candidates(request.user, course, form)
+        if candidates is not None:
+            page = paginate(request, candidates, per_page=CANDIDATES_PER_PAGE)
+    ctx = {"course": course, "form": form, "paste_form": paste_form, "pasted": pasted, "page": page,
+           "today": timezone.localdate()}
     return render(request, "training/participant_add.html", ctx)
 
 
@@ -164,7 +172,7 @@ def participant_results(request, pk):
     """One form for the results and completion dates of a page of participants."""
     course = _get_editable_course(request.user, pk)
     qs = (
-        TrainingRecord.objects.filter(course=course, staff__in=Staff.objects.visible_to(request.user))
+        TrainingRecord.objects.visible_to(request.user).filter(course=course)
         .select_related("staff__agency")
         .order_by("staff__agency__path", "staff__name_folded", "pk")
     )
@@ -196,9 +204,8 @@ def participant_results(request, pk):
 @require_http_methods(["GET", "POST"])
 def participant_remove(request, pk):
     record = get_object_or_404(
-        TrainingRecord.objects.filter(
-            course__in=Course.objects.visible_to(request.user), staff__in=Staff.objects.visible_to(request.user)
-        ).select_related("course__agency", "course__category", "staff__agency"),
+        TrainingRecord.objects.visible_to(request.user).filter(course__in=Course.objects.visible_to(request.user))
+        .select_related("course__agency", "course__category", "staff__agency"),
         pk=pk,
     )
     if not services.can_edit_course(request.user, record.course):
@@ -224,8 +231,7 @@ def _get_editable_course(user: User, pk) -> Course:
 def _participant_counts(user: User, course_ids: list[int]) -> dict[int, tuple[int, int]]:
     """{course id: (participants, passed)} among the people the user can see, in one grouped query."""
     rows = (
-        TrainingRecord.objects.filter(course_id__in=course_ids)
-        .filter(_records_in_scope(user, prefix=""))
+        TrainingRecord.objects.visible_to(user).filter(course_id__in=course_ids)
         .order_by()
         .values("course_id")
         .annotate(total=Count("id"), passed=Count("id", filter=Q(result=TrainingRecord.Result.PASSED)))
@@ -233,19 +239,6 @@ def _participant_counts(user: User, course_ids: list[int]) -> dict[int, tuple[in
     return {row["course_id"]: (row["total"], row["passed"]) for row in rows}
 
 
-def _records_in_scope(user: User, prefix: str = "records__") -> Q:
-    """The training records whose person the user can see (all of them for leaders and administrators)."""
-    if user.sees_everything:
-        return Q()
-    return Q(**{f"{prefix}staff__agency__path__startswith": user.agency.path})
-
-
-def _candidate_base(user: User, course: Course):
-    """People the user may put on this course: their editable subtree, not already on it."""
-    qs = Staff.objects.select_related("agency").exclude(training_records__course=course)
-    if not user.is_administrator:
-        qs = qs.in_subtree(user.agency)
-    return qs
 
 
 def _candidates(user: User, course: Course, form: ParticipantSearchForm):
@@ -253,12 +246,8 @@ def _candidates(user: User, course: Course, form: ParticipantSearchForm):
     if not form.has_criteria:
         return None
     data = form.cleaned_data
-    qs = _candidate_base(user, course).search(data["q"])
-    if data["unit"]:
-        qs = qs.in_subtree(data["unit"])
-    if not data["include_left"]:
-        qs = qs.filter(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
-    return qs.order_by("agency__path", "name_folded", "pk")
+    return selectors.candidates(user=user, course=course, q=data["q"], unit=data["unit"],
+                                include_left=data["include_left"], need=data["need"])
 
 
 def _bound_rows(formset, records):
@@ -271,11 +260,3 @@ def _bound_rows(formset, records):
             record = None
         rows.append((record, form))
     return rows
-
-
-def _reverse_or_none(name: str, *args) -> str | None:
-    # The participants upload is built on another branch; until it is merged the link is left out.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None

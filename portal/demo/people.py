@@ -38,8 +38,7 @@ def places_of(agencies: list[Agency]) -> list[Place]:
     by_path = {a.path: a for a in agencies}
     places = []
     for agency in agencies:
-        segments = agency.path.strip("/").split("/")
-        ancestors = [by_path["".join(f"{s}/" for s in segments[: i + 1])] for i in range(len(segments))]
+        ancestors = [by_path[path] for path in (*agency.ancestor_paths, agency.path)]
         district = next((a for a in ancestors if a.kind == Agency.Kind.DISTRICT_COMMITTEE), None)
         department = next((a.code for a in ancestors if a.kind == Agency.Kind.DEPARTMENT), None)
         office = agency.code.rsplit("-", 1)[1] if district and agency.kind == Agency.Kind.UNIT else ""

@@ -79,3 +79,26 @@ def test_dry_run_writes_nothing(db, dry_run):
     result = run(xlsx(HEADERS, ["UBND-T", "UBND tỉnh", "Tỉnh", "UBND tỉnh", ""]), dry_run=dry_run)
     assert result.counts["created"] == 1 and not result.applied
     assert not Agency.objects.exists()
+
+
+def test_the_plan_names_each_agency_and_its_changed_fields(tree):
+    result = run(xlsx(HEADERS, ["X-A1", "UBND xã A1 mới", "Xã", "UBND xã", "H-B"],
+                      ["N1", "Đơn vị mới", "Tỉnh", "Sở-Ban-Ngành", "UBND-T"]), dry_run=True)
+    (created,) = result.plan.rows["created"]
+    assert (created.code, created.name) == ("N1", "Đơn vị mới")
+    (updated,) = result.plan.rows["updated"]
+    assert (updated.code, updated.name) == ("X-A1", "UBND xã A1 mới")
+    assert [(c.column, c.old, c.new) for c in updated.changes] == [
+        ("Tên đơn vị", tree.commune_a1.name, "UBND xã A1 mới"), ("Mã đơn vị cấp trên", "H-A", "H-B")]
+
+
+def test_a_blank_parent_erases_and_is_refused_unless_blanks_are_kept(tree):
+    data = xlsx(HEADERS, ["X-A1", "Xã A1 mới", "Xã", "UBND xã", ""])
+    result = run(data)
+    assert result.plan.erased_count == 0 and not result.applied  # the plan is dropped with the errors
+    assert errors(result) == ["row 2, Mã đơn vị cấp trên, '': required for every agency but the UBND tỉnh"]
+    result = run(data, keep_blanks=True)
+    assert result.applied and result.plan.erased_count == 1
+    assert [(e.code, e.column, e.old) for e in result.plan.erased] == [("X-A1", "Mã đơn vị cấp trên", "H-A")]
+    tree.commune_a1.refresh_from_db()
+    assert tree.commune_a1.name == "Xã A1 mới" and tree.commune_a1.parent == tree.district_a

@@ -96,7 +96,9 @@ def test_a_code_under_another_agency_is_a_transfer_keeping_training(tree):
     make_record(staff=staff)
     result = run(xlsx(ROSTER_HEADERS, ["CB1", staff.full_name, "X-A1", "CC"]))
     assert result.counts["transferred"] == 1 and result.counts["updated"] == 1
-    assert result.details["transferred"] == ["CB1: SNV → X-A1"]
+    (moved,) = result.plan.rows["transferred"]
+    assert (moved.code, moved.name) == ("CB1", staff.full_name)
+    assert [(c.column, c.old, c.new) for c in moved.changes] == [("Mã đơn vị", "SNV", "X-A1")]
     staff.refresh_from_db()
     assert staff.agency == tree.commune_a1
     assert TrainingRecord.objects.filter(staff=staff).count() == 1
@@ -111,7 +113,7 @@ def test_deactivate_missing_marks_only_the_files_agencies_staff_as_left(tree):
     data = xlsx(ROSTER_HEADERS, ["KEEP", "Giữ", "SNV", "CC"])
     assert run(data).counts["left"] == 0  # not asked for
     result = run(data, deactivate_missing=True)
-    assert result.counts["left"] == 1 and result.details["left"] == ["GONE"]
+    assert result.counts["left"] == 1 and [r.code for r in result.plan.rows["left"]] == ["GONE"]
     left = dict(Staff.objects.values_list("code", "left_on"))
     assert left == {"KEEP": None, "GONE": TODAY, "LEFT": datetime.date(2020, 1, 1), "OTHER": None}
     assert Staff.objects.count() == 4
@@ -195,3 +197,78 @@ def test_two_imports_at_once_never_create_duplicates():
     assert not failures
     assert sorted(r.counts["created"] for r in results) == [0, 200]
     assert Staff.objects.count() == 200
+
+
+def test_the_plan_names_each_person_and_shows_old_and_new_values(tree):
+    make_staff(code="CB1", full_name="Lê Văn Cũ", agency=tree.department, category="CC", position="Chuyên viên")
+    make_staff(code="CB2", full_name="Hà Thị Hai", agency=tree.department, category="HD")
+    data = xlsx(ROSTER_HEADERS + ["Chức vụ"],
+                ["CB1", "Lê Văn Cũ", "SNV", "VC", "Trưởng phòng"],
+                ["CB2", "Hà Thị Hai", "SNV", "HĐ", ""],
+                ["CB3", "Phạm Mới", "SNV", "CB", ""])
+    result = run(data, dry_run=True)
+    (created,) = result.plan.rows["created"]
+    assert (created.code, created.name, created.changes) == ("CB3", "Phạm Mới", ())
+    (updated,) = result.plan.rows["updated"]
+    assert (updated.code, updated.name) == ("CB1", "Lê Văn Cũ")
+    assert [(c.column, c.old, c.new) for c in updated.changes] == [
+        ("Loại", "CC", "VC"), ("Chức vụ", "Chuyên viên", "Trưởng phòng")]
+    assert result.plan.erased_count == 0 and result.counts["unchanged"] == 1
+
+
+def _new_position_only_row(tree):
+    make_staff(code="CB1", full_name="Lê Văn An", agency=tree.department, position="Chuyên viên",
+               birth_date=datetime.date(1980, 1, 2), gender="male", is_leader=True, it_qualification="university",
+               joined_on=datetime.date(2005, 1, 1))
+    headers = ROSTER_HEADERS + ["Ngày sinh", "Giới tính", "Chức vụ", "Lãnh đạo", "Trình độ CNTT", "Ngày vào cơ quan"]
+    return xlsx(headers, ["CB1", "Lê Văn An", "SNV", "CC", "", "", "Phó phòng", "", "", ""])
+
+
+def test_blank_cells_that_would_erase_stored_values_are_listed_and_counted(tree):
+    result = run(_new_position_only_row(tree), dry_run=True)
+    assert result.plan.erased_count == 5
+    assert [(e.code, e.name, e.column, e.old) for e in result.plan.erased] == [
+        ("CB1", "Lê Văn An", "Ngày sinh", "02/01/1980"), ("CB1", "Lê Văn An", "Giới tính", "Nam"),
+        ("CB1", "Lê Văn An", "Lãnh đạo", "yes"), ("CB1", "Lê Văn An", "Trình độ CNTT", "Đại học"),
+        ("CB1", "Lê Văn An", "Ngày vào cơ quan", "01/01/2005"),
+    ]
+    assert "stored values erased where the file is blank: 5" in result.summary_line()
+
+
+def test_by_default_an_empty_cell_clears_the_stored_value(tree):
+    result = run(_new_position_only_row(tree))
+    assert result.applied
+    staff = Staff.objects.get(code="CB1")
+    assert (staff.position, staff.birth_date, staff.birth_year, staff.gender, staff.is_leader) == (
+        "Phó phòng", None, None, "", False)
+    assert (staff.it_qualification, staff.joined_on) == ("none", None)
+
+
+def test_keep_blanks_keeps_stored_values_where_the_file_is_blank(tree):
+    result = run(_new_position_only_row(tree), keep_blanks=True)
+    assert result.applied and result.plan.erased_count == 5
+    (updated,) = result.plan.rows["updated"]
+    assert [(c.column, c.old, c.new) for c in updated.changes] == [("Chức vụ", "Chuyên viên", "Phó phòng")]
+    assert "stored values kept where the file is blank: 5" in result.summary_line()
+    staff = Staff.objects.get(code="CB1")
+    assert (staff.position, staff.birth_date, staff.birth_year, staff.gender, staff.is_leader) == (
+        "Phó phòng", datetime.date(1980, 1, 2), 1980, "male", True)
+    assert (staff.it_qualification, staff.joined_on) == ("university", datetime.date(2005, 1, 1))
+
+
+def test_keep_blanks_leaves_a_row_whose_only_changes_were_blanks_unchanged(tree):
+    make_staff(code="CB1", full_name="An", agency=tree.department, position="Chuyên viên")
+    result = run(xlsx(ROSTER_HEADERS + ["Chức vụ"], ["CB1", "An", "SNV", "CC", ""]), keep_blanks=True)
+    assert result.counts["updated"] == 0 and result.counts["unchanged"] == 1
+    assert Staff.objects.get().position == "Chuyên viên"
+
+
+def test_progress_is_reported_while_rows_are_checked_then_before_the_transaction(tree):
+    calls = []
+    rows = [[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(2500)]
+    result = run(xlsx(ROSTER_HEADERS, *rows), dry_run=True, progress=lambda *args: calls.append(args))
+    assert result.ok
+    assert calls == [("checking", 0, 2500), ("checking", 1000, 2500), ("checking", 2000, 2500), ("comparing", 0, 0)]
+    calls.clear()
+    run(xlsx(ROSTER_HEADERS, *rows[:10]), progress=lambda *args: calls.append(args))
+    assert calls == [("checking", 0, 10), ("writing", 0, 0)]

@@ -114,6 +114,21 @@ def test_agency_detail_shows_children_and_own_staff(client, district_officer, tr
     assert response.context["can_edit"] is True
 
 
+def test_agency_detail_query_count_does_not_grow_with_staff_or_children(client, district_officer, tree):
+    client.force_login(district_officer)
+    url = reverse("agencies:agency-detail", args=[tree.district_a.pk])
+    make_staff(agency=tree.district_a)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    for n in range(5):
+        make_staff(agency=tree.district_a)
+        make_staff(agency=make_agency(parent=tree.district_a, level="commune", kind="commune_committee", name=f"X{n}"))
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == 6 and len(response.context["children"]) == 7
+    assert len(second) == len(first)
+
+
 @pytest.mark.parametrize("name", ["agencies:agency-list", "agencies:staff-list"])
 def test_lists_send_anonymous_to_login(client, name):
     response = client.get(reverse(name))

@@ -114,7 +114,7 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
     # DEBUG serves the static files without collectstatic; everything else is the portal's own settings.
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1",
            "DJANGO_SETTINGS_MODULE": "portal.settings", "PYTHONUNBUFFERED": "1"}
-    server = None
+    server = worker = None
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "server.log"
     try:
@@ -126,17 +126,24 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
                 [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )
+            # The import worker, as scripts/demo.sh and deploy/portal-worker.service run it.
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )
         base = f"http://127.0.0.1:{port}"
         _wait_until_serving(server, f"{base}/dang-nhap/", log)
         yield Portal(url=base, log=log)
     finally:
-        if server is not None:
-            server.terminate()
+        for process in (server, worker):
+            if process is None:
+                continue
+            process.terminate()
             try:
-                server.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                process.kill()
+                process.wait()
         if postgres:
             postgres.drop()
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import time
 from pathlib import Path
 
 from django.utils import translation
+
+try:
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # browser_unavailable() says why the browser tests skip
+    PlaywrightError = Exception
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, never a browser downloaded by Playwright; nothing may phone home during a test.
@@ -58,3 +64,18 @@ def follow(page, target) -> None:
     """
     with page.expect_navigation():
         target.click()
+
+
+def until_done(page, *, seconds: float = 120) -> None:
+    """Wait while the page shows an import in progress: it reloads itself (static/js/refresh.js) until
+    the preview or the result replaces the progress panel."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            page.wait_for_load_state("load")
+            if page.locator("#progress").count() == 0:
+                return
+        except PlaywrightError:
+            pass  # the page was reloading while we looked
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the import was still running after {seconds} s")

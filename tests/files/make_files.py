@@ -1,6 +1,6 @@
 """How the saved files beside this script were made (run again only to change them).
 
-    cd tests/files && /work/venv/bin/python make_files.py
+    cd tests/files && ../../.venv/bin/python make_files.py
 
 The .ods and .xls are written by LibreOffice (soffice --headless --convert-to), from an .xlsx
 made here, so they hold what LibreOffice really writes: =TRUE() formulas with their values, dates

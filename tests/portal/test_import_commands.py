@@ -43,6 +43,26 @@ def test_import_roster_applies_and_prints_one_summary_line(tree, roster_file):
     assert Staff.objects.count() == 1
 
 
+def test_keep_blanks_on_the_command_keeps_stored_values_and_says_so(tree, roster_file):
+    make_staff(code="CB1", full_name="An", agency=tree.department, position="Chuyên viên", gender="male")
+    path = roster_file(ROSTER_HEADERS + ["Chức vụ", "Giới tính"], ["CB1", "An", "SNV", "CC", "", ""])
+    code, out, _err = call("import_roster", path, "--keep-blanks")
+    assert code == 0
+    assert out == ("created 0, updated 0, unchanged 1, left 0, transferred 0; "
+                   "stored values kept where the file is blank: 2\n")
+    assert Staff.objects.values_list("position", "gender").get() == ("Chuyên viên", "male")
+    code, out, _err = call("import_roster", path)
+    assert out.endswith("; stored values erased where the file is blank: 2\n")
+    assert Staff.objects.values_list("position", "gender").get() == ("", "")
+
+
+@pytest.mark.parametrize("command", ["import_agencies", "import_roster", "import_training", "import_reports"])
+def test_every_import_command_takes_keep_blanks(command, capsys):
+    with pytest.raises(SystemExit):
+        call_command(command, "--help")
+    assert "--keep-blanks" in capsys.readouterr().out
+
+
 def test_dry_run_writes_nothing(tree, roster_file):
     code, out, _err = call("import_roster", roster_file(ROSTER_HEADERS, ["CB1", "An", "SNV", "CC"]), "--dry-run")
     assert code == 0 and out.startswith("created 1, updated 0") and "dry run" in out

@@ -1,10 +1,14 @@
+import dataclasses
 import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Agency, Staff
+from portal.imports import FORMATS
 from portal.models import ImportRun
 from tests.conftest import make_course, make_staff, make_user
 from tests.workbooks import ROSTER_HEADERS, read_back, xlsx
@@ -95,7 +99,59 @@ def test_english_preview_shows_counts_ignored_columns_and_transfer(admin_client,
     run = preview(admin_client, xlsx(ROSTER_HEADERS + ["Ghi chú"], ["CB1", "An", "H-A", "CC", ""],
                                      ["CB9", "Chín", "SNV", "CC", ""]))
     page = admin_client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Ghi chú" in page and "CB1: SNV → H-A" in page
+    assert "Ghi chú" in page and "Transferred to another agency" in page
+    assert "<td>CB1</td><td>An</td>" in page and "Mã đơn vị:</span> <del>SNV</del> → <ins>H-A</ins>" in page
+    assert "<td>CB9</td><td>Chín</td>" in page
+    assert "Staff roster: 1 new, 1 changed, 0 unchanged." in page
+    assert "1 person moves to another agency and keeps their training history." in page
+    assert page.index("Confirm and import") < page.index(run.checksum)  # the checksum sits in the file details
+
+
+def _erasing_run(admin_client, tree):
+    make_staff(code="CB1", full_name="Lê Văn An", agency=tree.department, position="Chuyên viên", gender="female")
+    return preview(admin_client, xlsx(ROSTER_HEADERS + ["Chức vụ", "Giới tính"],
+                                      ["CB1", "Lê Văn An", "SNV", "CC", "Phó phòng", ""]))
+
+
+def test_preview_lists_the_values_empty_cells_would_erase(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    run = _erasing_run(admin_client, tree)
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "1 stored value that will be erased" in page
+    assert "<td>CB1</td><td>Lê Văn An</td><td>Giới tính</td><td><del>Nữ</del></td>" in page
+    assert "1 stored value would be erased by an empty cell: choose below." in page
+    assert 'name="blanks" value="keep"' in page and 'name="blanks" value="erase"' in page
+
+
+def test_an_erasing_import_is_refused_until_the_choice_is_made(admin_client, tree):
+    run = _erasing_run(admin_client, tree)
+    response = admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    run.refresh_from_db()
+    assert run.status == "previewed"
+    assert Staff.objects.values_list("position", "gender").get() == ("Chuyên viên", "female")
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]), {"blanks": "sometimes"})
+    run.refresh_from_db()
+    assert run.status == "previewed"
+
+
+@pytest.mark.parametrize("choice, expected", [("keep", ("Phó phòng", "female")), ("erase", ("Phó phòng", ""))])
+def test_an_erasing_import_does_exactly_what_was_chosen(admin_client, tree, choice, expected):
+    run = _erasing_run(admin_client, tree)
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]), {"blanks": choice})
+    run.refresh_from_db()
+    assert run.status == "applied" and run.options["keep_blanks"] == (choice == "keep")
+    assert run.summary["plan"]["keep_blanks"] == (choice == "keep")
+    assert Staff.objects.values_list("position", "gender").get() == expected
+
+
+def test_a_file_that_erases_nothing_needs_no_choice(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert 'name="blanks"' not in page
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "applied"
 
 
 def test_confirm_refuses_a_file_whose_bytes_changed(admin_client, tree):
@@ -164,7 +220,7 @@ def test_oversized_upload_is_refused(admin_client, tree, settings):
 def test_deactivate_missing_checkbox(admin_client, tree):
     make_staff(code="GONE", agency=tree.department)
     run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]), deactivate_missing="on")
-    assert run.options == {"deactivate_missing": True} and run.summary["counts"]["left"] == 1
+    assert run.options["deactivate_missing"] is True and run.summary["counts"]["left"] == 1
     admin_client.post(reverse("imports:run-apply", args=[run.pk]))
     assert Staff.objects.get(code="GONE").left_on is not None
 
@@ -183,7 +239,8 @@ def test_history_lists_who_imported_which_file(admin_client, tree, django_assert
     run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
     admin_client.post(reverse("imports:run-apply", args=[run.pk]))
     page = admin_client.get(reverse("imports:history")).content.decode()
-    assert "danh-sach.xlsx" in page and run.checksum[:10] in page and "Quản trị viên" in page
+    assert "danh-sach.xlsx" in page and "Quản trị viên" in page
+    assert run.checksum in admin_client.get(run.get_absolute_url()).content.decode()
     with django_assert_max_num_queries(6):
         admin_client.get(reverse("imports:history"))
     preview(admin_client, roster(["CB2", "Bình", "SNV", "CC"]))
@@ -244,3 +301,83 @@ def test_officer_cannot_reach_administrator_runs(client, tree, district_officer,
     assert client.get(reverse("imports:run-bad-rows", args=[run.pk])).status_code == 404
     client.force_login(make_user(role="leader"))
     assert client.get(run.get_absolute_url()).status_code == 403
+
+
+# --- background work -------------------------------------------------------------------------------
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_an_upload_is_queued_shown_in_progress_then_checked_by_the_worker(admin_client, tree, settings):
+    settings.TASKS = DATABASE_TASKS
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(reverse("imports:upload", args=["roster"]),
+                                 {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    assert run.status == "checking" and run.stage == ""
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert 'data-refresh-seconds="1"' in page and "Waiting to start" in page and "js/refresh.js" in page
+    assert "Confirm and import" not in page
+    history = admin_client.get(reverse("imports:history")).content.decode()
+    assert "Being checked" in history and 'data-refresh-seconds="3"' in history
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert (run.status, run.summary["counts"]["created"], run.stage) == ("previewed", 1, "")
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "data-refresh-seconds" not in page and "Confirm and import" in page
+
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "applying" and not Staff.objects.exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == "applied" and Staff.objects.get().code == "CB1"
+
+
+def test_a_running_import_shows_its_stage_and_rows(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    ImportRun.objects.filter(pk=run.pk).update(status="checking", stage="checking", rows_done=12000, rows_total=50000)
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "Checking the rows" in page and 'value="12000" max="50000"' in page and "Rows 12000 of 50000" in page
+    assert "Checking the rows: 12000 / 50000" in admin_client.get(reverse("imports:history")).content.decode()
+
+
+def test_a_confirmed_run_is_queued_once(admin_client, tree, settings):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    settings.TASKS = DATABASE_TASKS
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == ["portal.imports.apply_import"]
+
+
+def test_the_worker_writes_its_messages_in_the_uploaders_language(admin_client, tree, settings):
+    settings.TASKS = DATABASE_TASKS
+    admin_client.cookies["django_language"] = "en"
+    admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "NOWHERE", "CC"]))})
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run = ImportRun.objects.get()
+    assert run.options["language"] == "en" and run.summary["errors"][0]["reason"] == "unknown agency"
+
+
+def test_a_file_the_parser_refuses_fails_its_run_with_one_sentence(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(xlsx(["nothing", "here"]))})
+    run = ImportRun.objects.get()
+    assert response.url == run.get_absolute_url()
+    assert run.status == "failed" and bytes(run.data) == b""
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "No sheet has a header row with the columns Mã cán bộ" in page
+
+
+def test_an_unexpected_error_in_the_check_fails_the_run_and_is_logged(admin_client, tree, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setitem(FORMATS, "roster", dataclasses.replace(FORMATS["roster"], reader=broken))
+    admin_client.cookies["django_language"] = "en"
+    admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
+    run = ImportRun.objects.get()
+    assert run.status == "failed" and "error in the portal" in run.summary["failure"]
+    assert "the check failed" in caplog.text

@@ -137,6 +137,8 @@ MATRIX = [
     line("targets:agency",                "agency",     GET,  XLSX,   LOGIN,     (200, 404),  (404, 200),  200,    200),
     line("targets:not-counted",           "agency+code", GET, "",     LOGIN,     (200, 404),  (404, 200),  200,    200),
     line("targets:not-counted",           "agency+code", GET, XLSX,   LOGIN,     (200, 404),  (404, 200),  200,    200),
+    line("targets:not-counted-invite",    "agency+code", GET, "",     405,       405,         405,         405,    405),
+    line("targets:not-counted-invite",    "agency+code", POST, "",    LOGIN,     (SAVED, 404), (404, SAVED), 403,  SAVED),
     line("targets:reporting",             None,         GET,  "",     LOGIN,     200,         200,         200,    200),
     line("targets:reporting",             None,         GET,  XLSX,   LOGIN,     200,         200,         200,    200),
     line("targets:staff-detail",          "staff",      GET,  "",     LOGIN,     (200, 404),  (404, 200),  200,    200),
@@ -322,6 +324,8 @@ class World:
                     "agency": obj.pk, "year": "2021", "numerator": "7", "denominator": "9", "note": ""}
         if name == "targets:report-update":
             return {"numerator": "8", "denominator": "10", "note": "Đã sửa"}
+        if name == "targets:not-counted-invite":
+            return {"course": self.objects["course"][side].pk}
         if name == "imports:upload":
             file = xlsx(ROSTER_HEADERS, ["CB-N3", "Người Nhập", "H-A", "CC"])
             return {"file": SimpleUploadedFile("danh-sach-moi.xlsx", file)}

@@ -98,10 +98,11 @@ def test_a_control_character_in_a_name_does_not_break_a_download(leader_client, 
     assert "Người có ký tự điều khiển" in names
 
 
-def test_download_file_names_stay_plain_ascii(leader_client, tree):
+def test_download_file_names_keep_their_letters_and_a_well_formed_header(leader_client, tree):
     agency = make_agency(code='SỞ "Đ"\\', name="Sở", parent=tree.province)
     response = leader_client.get(reverse("targets:agency", args=[agency.pk]) + AS_OF + "&format=xlsx")
-    assert response["Content-Disposition"] == 'attachment; filename="SO--D---2020-12-31.xlsx"'
+    # RFC 6266: the quote and the backslash are gone, the Vietnamese letters percent-encoded in filename*.
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''S%E1%BB%9E%20-%C4%90---2020-12-31.xlsx"
 
 
 def test_attainment_command_workbook_is_inert(tree, formulas, tmp_path):
@@ -234,13 +235,13 @@ def test_import_preview_shows_a_malicious_file_name_and_cells_as_text(client, ho
     assert_shown_as_text(response, HTML_FILE)  # "Import of <file> cancelled" in the messages
 
 
-def test_bad_rows_download_name_is_plain(client, hostile):
+def test_bad_rows_download_name_keeps_no_character_a_file_system_refuses(client, hostile):
     client.force_login(hostile.admin)
     data = xlsx(ROSTER_HEADERS, ["", "Tên", "HTML", "CC"])
     client.post(reverse("imports:upload", args=["roster"]), {"file": SimpleUploadedFile(HTML_FILE, data)})
     run = ImportRun.objects.get()
     response = client.get(reverse("imports:run-bad-rows", args=[run.pk]))
-    assert response["Content-Disposition"] == 'attachment; filename="svg-onload-alert-3-dong-loi.xlsx"'
+    assert response["Content-Disposition"] == 'attachment; filename="svg onload=alert(3)--dong-loi.xlsx"'
 
 
 def test_downloads_are_never_sniffed_as_html(client, hostile, leader):

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from portal.models import ImportRun
 from sheets.cells import Uncomputed
 from sheets.errors import UnusableFile
 from sheets.workbook import _too_much_data, open_workbook
@@ -239,11 +240,13 @@ def test_a_big_sheet_beside_the_one_imported_does_not_stop_it(settings):
         book.rows("Nháp")
 
 
-def test_an_upload_asking_for_a_huge_grid_gets_the_form_back_with_the_message(client, national_admin, parser_memory):
+def test_an_upload_asking_for_a_huge_grid_fails_its_run_with_the_message(client, national_admin, parser_memory):
     client.force_login(national_admin)
     response = client.post(reverse("imports:upload", args=["roster"]),
                            {"file": SimpleUploadedFile("bom.xlsx", _sparse("A1", "XFD1048576"))})
-    assert response.status_code == 200
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
     with translation.override("vi"):  # the page's language
         expected = str(_too_much_data())
-    assert response.context["form"].errors["file"] == [expected]
+    assert run.status == "failed" and run.summary["failure"] == expected
+    assert expected in client.get(run.get_absolute_url()).content.decode()

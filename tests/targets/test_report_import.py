@@ -68,3 +68,25 @@ def test_additivity_against_the_database_and_within_the_file(tree):
 def test_dry_run(tree, dry_run):
     result = run(xlsx(HEADERS, ["teachers-it", "SNV", 2020, 1, 2, ""]), dry_run=dry_run)
     assert result.counts["created"] == 1 and not AggregateReport.objects.exists()
+
+
+def test_the_plan_names_each_report_and_its_old_and_new_figures(tree):
+    run(xlsx(HEADERS, ["teachers-it", "SNV", 2020, 10, 12, "cũ"]))
+    result = run(xlsx(HEADERS, ["teachers-it", "SNV", 2020, 11, 12, "cũ"], ["teachers-it", "SNV", 2019, 1, 2, ""]),
+                 dry_run=True)
+    (created,) = result.plan.rows["created"]
+    assert (created.code, created.name) == ("teachers-it SNV 2019", tree.department.name)
+    (updated,) = result.plan.rows["updated"]
+    assert [(c.column, c.old, c.new) for c in updated.changes] == [("Tử số", "10", "11")]
+    assert result.plan.erased_count == 0
+
+
+def test_a_blank_note_erases_the_stored_one_unless_kept(tree):
+    run(xlsx(HEADERS, ["teachers-it", "SNV", 2020, 10, 12, "nguồn: Sở GD"]))
+    data = xlsx(HEADERS, ["teachers-it", "SNV", 2020, 10, 12, ""])
+    kept = run(data, keep_blanks=True)
+    assert kept.plan.erased_count == 1 and kept.counts["updated"] == 0
+    assert AggregateReport.objects.get().note == "nguồn: Sở GD"
+    erased = run(data)
+    assert [(e.column, e.old) for e in erased.plan.erased] == [("Ghi chú", "nguồn: Sở GD")]
+    assert erased.counts["updated"] == 1 and AggregateReport.objects.get().note == ""

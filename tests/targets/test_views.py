@@ -4,10 +4,13 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from targets.models import AggregateReport, Indicator
-from tests.conftest import make_course, make_record, make_staff
+from tests.conftest import make_agency, make_course, make_record, make_staff
+from training.models import TrainingRecord
 from training.passes import refresh_first_passes
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +170,57 @@ def test_reporting_panel_is_scoped_for_officers(client, outsider, people):
     client.force_login(outsider)
     codes = {r.code for r in client.get(reverse("targets:reporting")).context["rows"]}
     assert codes <= {"H-B", "X-B1"}
+
+
+def test_reporting_panel_query_count_does_not_grow_with_agencies(client, leader, people):
+    client.force_login(leader)
+    url = reverse("targets:reporting") + "?as_of=2020-12-31"
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    teachers = Indicator.objects.get(code="teachers-it")
+    for n in range(6):
+        agency = make_agency(parent=people.district_b, level="commune", kind="commune_committee", name=f"X{n}")
+        make_staff(agency=agency)
+        AggregateReport.objects.create(indicator=teachers, agency=agency, year=2019, numerator=1, denominator=2)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url)
+    assert len(response.context["rows"]) >= 6
+    assert len(second) == len(first)
+
+
+def invite_url(agency, code, extra=""):
+    return reverse("targets:not-counted-invite", args=[agency.pk, code]) + Q + extra
+
+
+def test_officer_invites_the_not_counted_people_to_one_of_their_courses_in_one_action(client, district_officer, people):
+
+    course = make_course(code="KH-MOI", agency=people.district_a, start_date=datetime.date(2021, 3, 1),
+                         end_date=datetime.date(2021, 3, 5))
+    client.force_login(district_officer)
+    page = client.get(not_counted_url(people.district_a, "staff-commune")).content.decode()
+    assert 'id="invite"' in page and f'<option value="{course.pk}">KH-MOI' in page
+    response = client.post(invite_url(people.district_a, "staff-commune", "&q=pham"), {"course": course.pk})
+    assert response.status_code == 302 and response.url == course.get_absolute_url()
+    assert list(TrainingRecord.objects.filter(course=course).values_list("staff__full_name", flat=True)) == [
+        "Phạm Thị Chưa"]
+    client.post(invite_url(people.district_a, "staff-commune"), {"course": course.pk})
+    assert sorted(TrainingRecord.objects.filter(course=course).values_list("staff__full_name", flat=True)) == [
+        "Lê Văn Chưa", "Phạm Thị Chưa"]
+
+
+def test_inviting_to_a_course_the_officer_does_not_manage_is_refused(client, district_officer, people):
+
+    other = make_course(code="KH-B", agency=people.district_b)
+    client.force_login(district_officer)
+    response = client.post(invite_url(people.district_a, "staff-commune"), {"course": other.pk})
+    assert response.status_code == 302 and response.url.startswith(reverse("targets:not-counted",
+                                                                           args=[people.district_a.pk, "staff-commune"]))
+    assert not TrainingRecord.objects.filter(course=other).exists()
+
+
+def test_leaders_see_no_invitation_and_cannot_invite(client, leader, people):
+    course = make_course(code="KH-MOI", agency=people.district_a)
+    client.force_login(leader)
+    assert 'id="invite"' not in client.get(not_counted_url(people.district_a, "staff-commune")).content.decode()
+    assert client.post(invite_url(people.district_a, "staff-commune"), {"course": course.pk}).status_code == 403

@@ -223,3 +223,67 @@ def test_results_page_query_count_does_not_grow_with_participants(client, distri
         response = client.get(url)
     assert len(response.context["rows"]) == 12
     assert len(second) == len(first)
+
+
+# --- who still counts, filters and a pasted column ---------------------------------------------------
+
+@pytest.fixture
+def standings(tree, course, people):
+    """Đức already passed a course of this category; Hải is a contract worker; Đào was on no course."""
+    earlier = make_course(code="KH-OLD", category=course.category, start_date=datetime.date(2018, 3, 1),
+                          end_date=datetime.date(2018, 3, 5))
+    make_record(staff=people["duc"], course=earlier, result="passed", completed_on=datetime.date(2018, 3, 5))
+    people["hai"].category = "HD"
+    people["hai"].save()
+    refresh_first_passes(staff_ids=[people["duc"].pk])
+    return people
+
+
+def test_each_person_found_is_marked_contract_counted_or_needed(client, district_officer, tree, course, standings):
+    client.force_login(district_officer)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("training:participant-add", args=[course.pk]), {"unit": tree.district_a.pk})
+    rows = {p.code: p for p in response.context["page"].object_list}
+    assert (rows["A001"].counted, rows["A002"].counted, rows["A002"].trained) == (True, False, False)
+    page = response.content.decode()
+    assert page.count("Already counted") == 1 and page.count("HĐ: counts in no indicator") == 1
+    assert page.count("Still needed</span>") == 1
+    assert "<td>HĐ</td>" in page and "<td>HD</td>" not in page
+
+
+def test_filters_still_needed_and_in_no_course_yet(client, district_officer, tree, course, standings):
+    client.force_login(district_officer)
+    assert _found(client, course, need="needed") == ["A002"]
+    assert _found(client, course, need="untrained") == ["A002", "A003"]
+    response = client.post(reverse("training:participant-add", args=[course.pk]), {"need": "needed", "add_all": ""})
+    assert response.status_code == 302
+    assert list(TrainingRecord.objects.filter(course=course).values_list("staff__code", flat=True)) == ["A002"]
+
+
+def test_a_pasted_column_is_matched_by_code_or_accentless_name_and_the_rest_listed(
+        client, district_officer, course, people, tree):
+    make_staff(code="A009", full_name="Trần Thị Đào", agency=tree.commune_a2)  # a namesake
+    make_record(staff=people["hai"], course=course)
+    client.force_login(district_officer)
+    pasted = "a001\nLe Van Hai\ntran thi dao\nNGUYEN VAN DONG\nA0O1\n\n  a001  \n"
+    response = client.post(reverse("training:participant-add", args=[course.pk]), {"pasted": pasted, "match": ""})
+    assert response.status_code == 200
+    match = response.context["pasted"]
+    assert [p.code for p in match.people] == ["A001"]
+    assert [p.code for p in match.already_on_course] == ["A003"]
+    # Đông is in another district: outside the officer's units, as unknown as a typo.
+    assert match.unmatched == [("tran thi dao", "ambiguous"), ("NGUYEN VAN DONG", "unknown"), ("A0O1", "unknown")]
+    duc = people["duc"].pk
+    assert f'value="{duc}" id="staff-{duc}" checked' in response.content.decode()
+    assert not TrainingRecord.objects.filter(course=course, staff=people["duc"]).exists()
+
+
+def test_matching_a_pasted_column_takes_a_fixed_number_of_queries(client, district_officer, course, tree):
+    client.force_login(district_officer)
+    url = reverse("training:participant-add", args=[course.pk])
+    codes = [make_staff(code=f"P{n:03d}", agency=tree.commune_a1).code for n in range(40)]
+    with CaptureQueriesContext(connection) as few:
+        client.post(url, {"pasted": "\n".join(codes[:5]), "match": ""})
+    with CaptureQueriesContext(connection) as many:
+        client.post(url, {"pasted": "\n".join(codes), "match": ""})
+    assert len(many) == len(few)

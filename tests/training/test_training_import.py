@@ -122,3 +122,42 @@ def test_course_mode_reads_only_participants_of_that_course_within_scope(people,
     result = run(xlsx(["Mã cán bộ", "Kết quả"], ["1024", "Đạt"]), course=course, scope_path=tree.district_a.path)
     assert result.applied
     assert TrainingRecord.objects.get().course == course
+
+
+def test_the_plan_names_courses_and_people_with_old_and_new_values(people):
+    course = make_course(code="OLD", name="Tin học", end_date=datetime.date(2018, 3, 5), hours=40)
+    make_record(staff=people["an"], course=course, result="failed", completed_on=datetime.date(2018, 3, 5))
+    data = workbook(
+        [["OLD", "Tin học nâng cao", "basic", "01/03/2018", "05/03/2018", "", 40]],
+        [["CB1", "OLD", "05/03/2018", "Đạt"], ["1024", "OLD", "", "Vắng"]],
+    )
+    result = run(data, dry_run=True)
+    assert result.ok, errors(result)
+    (course_row,) = result.plan.rows["courses.updated"]
+    assert (course_row.code, course_row.name) == ("OLD", "Tin học nâng cao")
+    assert [(c.column, c.old, c.new) for c in course_row.changes] == [("Tên khóa học", "Tin học", "Tin học nâng cao")]
+    (record_row,) = result.plan.rows["records.updated"]
+    assert (record_row.code, record_row.name) == ("CB1 – OLD", people["an"].full_name)
+    assert [(c.column, c.old, c.new) for c in record_row.changes] == [("Kết quả", "Không đạt", "Đạt")]
+    (created,) = result.plan.rows["records.created"]
+    assert (created.code, created.name) == ("1024 – OLD", people["binh"].full_name)
+
+
+def test_blank_cells_erase_course_and_record_values_unless_kept(people):
+    course = make_course(code="OLD", name="Tin học", organiser="Sở TT&TT", hours=40, end_date=datetime.date(2018, 3, 5))
+    make_record(staff=people["an"], course=course, result="passed", completed_on=datetime.date(2018, 6, 1))
+    data = workbook([["OLD", "Tin học", "basic", "01/03/2018", "05/03/2018", "", ""]], [["CB1", "OLD", "", "Đạt"]])
+    preview = run(data, dry_run=True)
+    assert preview.plan.erased_count == 3
+    assert [(e.code, e.column, e.old) for e in preview.plan.erased] == [
+        ("OLD", "Đơn vị tổ chức", "Sở TT&TT"), ("OLD", "Số tiết", "40"), ("CB1 – OLD", "Ngày hoàn thành", "01/06/2018")]
+    kept = run(data, keep_blanks=True)
+    assert kept.applied and kept.counts["updated"] == 0
+    course.refresh_from_db()
+    assert (course.organiser, course.hours) == ("Sở TT&TT", 40)
+    assert TrainingRecord.objects.get().completed_on == datetime.date(2018, 6, 1)
+    erased = run(data)
+    assert erased.applied and erased.counts["updated"] == 2
+    course.refresh_from_db()
+    assert (course.organiser, course.hours) == ("", None)
+    assert TrainingRecord.objects.get().completed_on == datetime.date(2018, 3, 5)

@@ -14,4 +14,4 @@ class Command(ImportCommand):
 
     def run_import(self, *, data, file_name, options):
         return roster_import(data=data, file_name=file_name, dry_run=options["dry_run"],
-                             deactivate_missing=options["deactivate_missing"])
+                             deactivate_missing=options["deactivate_missing"], keep_blanks=options["keep_blanks"])
