@@ -140,9 +140,11 @@ def trend_chart(indicator: IndicatorAttainment, years=(), chart_id: str = "") ->
     for target, for_years in target_lines(indicator, years):
         label = f"{', '.join(map(str, for_years))}: {target_text(target)}"
         targets.append({"y": _y(float(target.percent)), "label": label})
-    # Labels of targets at the same height would overlap: the second goes below its line.
+    # Two target lines close together (90 % and 100 %) would overlap their labels: the label of the
+    # lower line goes under it.
+    targets.sort(key=lambda target: target["y"])
     for n, target in enumerate(targets):
-        target["dy"] = -3 if n == 0 or abs(target["y"] - targets[n - 1]["y"]) > 14 else 12
+        target["dy"] = 13 if n and target["y"] - targets[n - 1]["y"] < 18 else -3
     desc = "; ".join(f"{date_format(p.on, 'SHORT_DATE_FORMAT')}: {percent_text(p.percent)}" for p in points)
     for target in targets:
         desc += "; " + _("target %(target)s") % {"target": target["label"]}
