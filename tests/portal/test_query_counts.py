@@ -24,6 +24,8 @@ OTHER_LIST_PAGES = {
     "agencies:agency-detail",          # an agency's staff and its units
     "training:course-detail",          # a course's participants
     "training:participant-results",    # a page of participants' results
+    "training:participant-add",        # the people found to put on a course
+    "api-attainment",                  # the attainment document: a row per agency
     "imports:history",                 # the import runs
 }
 
@@ -43,6 +45,9 @@ QUERY_COUNT_TESTS = {
     "targets:reporting": "tests.targets.test_views:test_reporting_panel_query_count_does_not_grow_with_agencies",
     "targets:report-list": "tests.targets.test_report_views:test_list_query_count_does_not_grow_with_rows",
     "targets:staff-detail": "tests.targets.test_person_views:test_person_page_query_count_does_not_grow_with_records",
+    "training:participant-add":
+        "tests.training.test_participants:test_search_query_count_does_not_grow_with_candidates",
+    "api-attainment": "tests.targets.test_dashboards:test_api_query_count_is_the_same_when_the_data_doubles",
     "imports:history": "tests.portal.test_import_views:test_history_lists_who_imported_which_file",
 }
 

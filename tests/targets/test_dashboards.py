@@ -130,6 +130,22 @@ def test_api_officer_gets_403(client, province_officer):
     assert response.status_code == 403 and "error" in response.json()
 
 
+def test_api_query_count_is_the_same_when_the_data_doubles(client, leader, tree, django_assert_num_queries):
+    client.force_login(leader)
+    fill(tree, 1)
+    client.get(API + "?as_of=2020-12-31")
+    with django_assert_num_queries(10) as small:
+        before = client.get(API + "?as_of=2020-12-31").json()
+    fill(tree, 2)
+    with django_assert_num_queries(len(small.captured_queries)):
+        after = client.get(API + "?as_of=2020-12-31").json()
+
+    def rows(document):
+        return sum(len(indicator["rows"]) for indicator in document["indicators"])
+
+    assert rows(after) > rows(before)  # the new schools' reports add agency rows
+
+
 @pytest.mark.parametrize("query", ["as_of=31/12/2020", "as_of=2020-02-30", "target_year=2030", "target_year=abc"])
 def test_api_bad_parameters_give_400(client, leader, query):
     client.force_login(leader)

@@ -53,6 +53,19 @@ def test_search_by_code_and_unit_and_including_those_who_left(client, district_o
     assert _found(client, course, unit=tree.commune_a1.pk, include_left="on") == ["A004", "A001", "A002"]
 
 
+def test_search_query_count_does_not_grow_with_candidates(client, district_officer, tree, course, people):
+    client.force_login(district_officer)
+    url = reverse("training:participant-add", args=[course.pk])
+    with CaptureQueriesContext(connection) as first:
+        client.get(url, {"unit": tree.district_a.pk})
+    for _ in range(8):
+        make_staff(agency=tree.commune_a2)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url, {"unit": tree.district_a.pk})
+    assert len(response.context["page"].object_list) == 11
+    assert len(second) == len(first)
+
+
 def test_nothing_is_listed_before_a_search(client, district_officer, course, people):
     client.force_login(district_officer)
     response = client.get(reverse("training:participant-add", args=[course.pk]))
