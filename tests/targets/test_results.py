@@ -6,6 +6,8 @@ from urllib.parse import unquote
 
 import docx
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from targets.models import Indicator, Programme, Target
@@ -40,6 +42,19 @@ def test_results_give_each_deadlines_figure_and_verdict(client, leader, province
     assert by_year[2020][0] is False and str(by_year[2020][1]) == "66.7"
     assert by_year[2025][0] is True and str(by_year[2025][1]) == "100.0"
     assert str(line.today.percent) == "100.0"
+
+
+def test_results_query_count_does_not_grow_with_the_data(client, leader, province, django_assert_num_queries):
+    client.force_login(leader)
+    client.get(reverse("targets:results") + TODAY)
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("targets:results") + TODAY)
+    for on in (datetime.date(2019, 5, 1), datetime.date(2024, 5, 1)):
+        trained(make_staff(agency=province.district_a), on)
+        trained(make_staff(agency=province.commune_b1), on)
+    refresh_first_passes()
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(reverse("targets:results") + TODAY)
 
 
 def test_the_indicators_not_met_come_first_and_link_to_the_shortfall(client, leader, province):
