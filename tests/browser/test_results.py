@@ -134,7 +134,7 @@ def test_trend_charts_draw_every_target_year_with_readable_labels(page, sign_in)
     page.goto("/?as_of=02/12/2026")
     chart = page.locator(".trend-grid svg").first
     assert chart.locator(".target-line").count() == 2  # > 90 % by 2020 and ≥ 100 % by 2025
-    labels = chart.locator(".target-label").all_inner_texts()
+    labels = chart.locator(".target-label").all_text_contents()
     assert any("2020" in label for label in labels) and any("2025" in label for label in labels)
     sizes = page.evaluate(LABEL_SIZES, ".trend-grid svg text")
     assert sizes and min(sizes) >= 11, min(sizes)
