@@ -37,22 +37,39 @@ def _username_key(username: str) -> str:
 
 
 def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the proxy's X-Forwarded-For when the proxy is trusted.
+    """The client's address: REMOTE_ADDR, or the trusted proxy's X-Forwarded-For entry.
 
-    Only the rightmost X-Forwarded-For entry is used: it is the one our own nginx wrote;
-    anything to its left was sent by the client and can be forged.
+    With TRUST_X_FORWARDED_FOR on, the header is believed only on a request that came from one of
+    TRUSTED_PROXIES (our nginx): someone reaching gunicorn directly would otherwise pick any address
+    per attempt and escape the per-address sign-in limit. Only the rightmost entry counts, the one
+    our nginx wrote; anything to its left was sent by the client. A malformed entry is ignored and
+    REMOTE_ADDR stays the address, so a garbled header never escapes the limit either.
     """
     if request is None:
         return None
-    candidate = request.META.get("REMOTE_ADDR")
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            candidate = forwarded.split(",")[-1].strip()
+    remote = _address(request.META.get("REMOTE_ADDR"))
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False) and remote is not None and _is_trusted_proxy(remote):
+        forwarded = _address(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1])
+        if forwarded is not None:
+            return str(forwarded)
+    return str(remote) if remote is not None else None
+
+
+def _address(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return str(ipaddress.ip_address(candidate)) if candidate else None
+        return ipaddress.ip_address((value or "").strip())
     except ValueError:
         return None
+
+
+def _is_trusted_proxy(address) -> bool:
+    for network in getattr(settings, "TRUSTED_PROXIES", ["127.0.0.1", "::1"]):
+        try:
+            if address in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def lockout_for(*, username: str | None, ip: str | None, now: datetime.datetime | None = None) -> Lockout | None:

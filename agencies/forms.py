@@ -1,10 +1,16 @@
 """Forms of the staff directory: filters, IT fields, newcomers and leaving."""
 from __future__ import annotations
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Level, Staff, User
@@ -20,6 +26,20 @@ class DayMonthYearInput(forms.DateInput):
             attrs={"placeholder": _("dd/mm/yyyy"), "autocomplete": "off", "inputmode": "numeric", **(attrs or {})},
             format="%d/%m/%Y",
         )
+
+
+def parse_version(value: str) -> datetime.datetime:
+    """The hidden version of a row (its updated_at in ISO form, microseconds included) read back from a form.
+
+    Forms that edit shared rows carry it, so that a save based on what someone else has changed since is refused.
+    """
+    try:
+        version = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        version = None
+    if version is None or version.tzinfo is None:
+        raise forms.ValidationError(_("This form is out of date; please reload the page."))
+    return version
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -66,8 +86,19 @@ class StaffFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories")), *Staff.Category.choices]
 
 
+class VersionField(forms.CharField):
+    """The hidden version (updated_at) of the row a form edits, as it was when the form was opened."""
+
+    widget = forms.HiddenInput
+
+    def clean(self, value) -> datetime.datetime:
+        return parse_version(super().clean(value))
+
+
 class StaffITForm(forms.ModelForm):
     """The IT fields an officer keeps up to date; names and codes come from the roster import."""
+
+    version = VersionField()
 
     class Meta:
         model = Staff
@@ -76,8 +107,37 @@ class StaffITForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.updated_at.isoformat()
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save")))
+
+
+def stale_message(current: models.Model, entered: dict, fields: list[str]) -> str:
+    """What to tell someone whose save was refused: the stored values that differ from what they entered."""
+    differences = []
+    for name in fields:
+        field = current._meta.get_field(name)
+        now, theirs = getattr(current, field.attname), entered.get(name)
+        if isinstance(theirs, models.Model):
+            theirs = theirs.pk
+        if name in entered and now != theirs:
+            differences.append(gettext("%(field)s “%(now)s” (you entered “%(yours)s”)") % {
+                "field": capfirst(field.verbose_name), "now": _shown(field, now), "yours": _shown(field, theirs)})
+    return gettext("Someone else saved this record after you opened the form, so your changes were not saved. "
+                   "The stored values that differ from what you entered: %(differences)s. Check the form, which "
+                   "now shows the stored values, and save again.") % {"differences": "; ".join(differences) or "—"}
+
+
+def _shown(field, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
 
 
 class StaffCreateForm(forms.ModelForm):

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 
 from .models import Agency, ChangeRecord, Staff
 
@@ -13,11 +14,32 @@ def field_changes(before: models.Model | None, after: models.Model, fields: list
     """{"field": [old, new]} for the fields whose value differs (all of them when `before` is None)."""
     changes = {}
     for name in fields:
-        old = _plain(getattr(before, name)) if before is not None else None
-        new = _plain(getattr(after, name))
+        old = plain_value(getattr(before, name)) if before is not None else None
+        new = plain_value(getattr(after, name))
         if old != new:
             changes[name] = [old, new]
     return changes
+
+
+# Derived or secret columns a change record never shows: stamps, tree paths, search copies, password hashes.
+NOT_RECORDED = frozenset({"created_at", "updated_at", "path", "depth", "name_folded", "password", "last_login"})
+
+
+def history_fields(model: type[models.Model]) -> list[str]:
+    """The fields of `model` whose changes the history shows (for writers that edit any field, like the admin)."""
+    return [field.name for field in model._meta.concrete_fields
+            if not field.primary_key and field.name not in NOT_RECORDED]
+
+
+def concerned(instance: models.Model) -> dict:
+    """The person and the agency a change concerns, so their pages can show it: {"staff": ..., "agency": ...}."""
+    staff = instance if isinstance(instance, Staff) else getattr(instance, "staff", None)
+    if isinstance(instance, Agency):
+        agency = instance
+    else:
+        agency = getattr(instance, "agency", None) or (staff.agency if staff is not None else None)
+    return {"staff": staff if isinstance(staff, Staff) else None,
+            "agency": agency if isinstance(agency, Agency) else None}
 
 
 def record_change(
@@ -36,7 +58,22 @@ def record_change(
     )
 
 
-def _plain(value):
+def record_changes_in_bulk(*, user, entries: list[tuple[models.Model, str, dict, int | None, int | None]]) -> None:
+    """Many records at once, for imports: (instance, action, changes, staff id, agency id) each."""
+    by = user if getattr(user, "is_authenticated", False) else None
+    now = timezone.now()
+    ChangeRecord.objects.bulk_create(
+        [
+            ChangeRecord(created_at=now, user=by, action=action, model=instance._meta.label, object_id=str(instance.pk),
+                         object_repr=str(instance)[:255], changes=changes, staff_id=staff_id, agency_id=agency_id)
+            for instance, action, changes, staff_id, agency_id in entries
+        ],
+        batch_size=2000,
+    )
+
+
+def plain_value(value):
+    """A field's value as the history stores it in JSON (dates as ISO text, related objects as their id)."""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from sheets.text import fold
@@ -298,6 +299,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    deactivated_at = models.DateTimeField(
+        _("last deactivated"), null=True, blank=True, editable=False,
+        help_text=_("Part of the session check: sessions opened before a deactivation never work again."),
+    )
 
     objects = UserManager()
 
@@ -324,6 +329,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ends a session whose stored hash no longer matches: with the last deactivation in the
+        # hash, a reactivated person's old sessions (a shared office computer) stay dead.
+        # Never deactivated: Django's own hash, so that this change signed nobody out.
+        if self.deactivated_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "agencies.User.get_session_auth_hash"
+        value = f"{self.password}|{self.deactivated_at.isoformat()}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_short_name(self) -> str:
         return self.get_full_name()

@@ -33,19 +33,37 @@ def staff_create(*, user: User, data: Mapping[str, Any]) -> Staff:
     return staff
 
 
-def staff_update(*, user: User, staff: Staff, data: Mapping[str, Any]) -> dict:
-    """Change the IT fields of a person; returns {"field": [old, new]} (empty when nothing changed)."""
+class StaleEdit(Exception):
+    """A form's version is older than the stored row: someone else saved it after the form was opened.
+
+    `current` is the row as stored now, for the message and the fresh form.
+    """
+
+    def __init__(self, current):
+        super().__init__(f"{current._meta.label} {current.pk} changed since the form was opened")
+        self.current = current
+
+
+def staff_update(*, user: User, staff: Staff, data: Mapping[str, Any], version: datetime.datetime | None = None) -> dict:
+    """Change the IT fields of a person; returns {"field": [old, new]} (empty when nothing changed).
+
+    With `version` (the updated_at the form was opened with), raises StaleEdit when the person was
+    changed since, by another officer or an import, rather than silently undo that change.
+    """
     if not can_edit_agency_data(user, staff.agency):
         raise PermissionDenied
-    # The stored row, not the instance: a ModelForm has already written the new values onto it.
-    before = Staff.objects.get(pk=staff.pk)
-    for name in STAFF_IT_FIELDS:
-        if name in data:
-            setattr(staff, name, data[name])
-    changes = field_changes(before, staff, STAFF_IT_FIELDS)
-    if not changes:
-        return {}
     with transaction.atomic():
+        # The stored row, not the instance: a ModelForm has already written the new values onto it.
+        # Locked, so that two saves cannot both pass the version check.
+        before = Staff.objects.select_for_update().get(pk=staff.pk)
+        for name in STAFF_IT_FIELDS:
+            if name in data:
+                setattr(staff, name, data[name])
+        changes = field_changes(before, staff, STAFF_IT_FIELDS)
+        if not changes:
+            return {}
+        if version is not None and before.updated_at != version:
+            raise StaleEdit(before)
         staff.full_clean()
         staff.save()
         record_change(user=user, instance=staff, action=ChangeRecord.Action.UPDATE, changes=changes,

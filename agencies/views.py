@@ -22,7 +22,7 @@ from .access import (
     get_visible_staff,
     role_required,
 )
-from .forms import AgencyFilterForm, StaffCreateForm, StaffFilterForm, StaffITForm, StaffLeaveForm
+from .forms import AgencyFilterForm, StaffCreateForm, StaffFilterForm, StaffITForm, StaffLeaveForm, stale_message
 from .listing import paginate, sort_queryset
 from .models import Agency, Staff, User
 
@@ -142,7 +142,14 @@ def staff_update(request, pk):
     staff = get_editable_staff(request.user, pk)
     form = StaffITForm(request.POST or None, instance=staff)
     if request.method == "POST" and form.is_valid():
-        changes = services.staff_update(user=request.user, staff=staff, data=form.cleaned_data)
+        try:
+            changes = services.staff_update(user=request.user, staff=staff, data=form.cleaned_data,
+                                            version=form.cleaned_data["version"])
+        except services.StaleEdit as stale:
+            # Refused: the message lists what is stored now; the form starts again from it.
+            messages.error(request, stale_message(stale.current, form.cleaned_data, services.STAFF_IT_FIELDS))
+            form = StaffITForm(instance=stale.current)
+            return render(request, "agencies/staff_form.html", {"form": form, "staff": stale.current}, status=409)
         if changes:
             messages.success(request, _("The changes to %(name)s were saved.") % {"name": staff.full_name})
         else:

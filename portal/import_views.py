@@ -30,12 +30,14 @@ from .imports import (
     FORMATS,
     PART_LABELS,
     PLAN_LABELS,
+    PREVIEW_KEPT_FOR,
     bad_rows_workbook,
     erases_stored_values,
     get_format,
     import_cancel,
     import_confirm,
     import_submit,
+    preview_expired,
     template_workbook,
 )
 from .models import ImportRun
@@ -194,7 +196,9 @@ def run_detail(request, pk):
         "failure": summary.get("failure", ""),
         "deactivate_missing": bool(run.options.get("deactivate_missing")),
         "back_url": _back_url(run),
-        "can_confirm": run.is_previewed and run.error_count == 0,
+        "expired": run.is_previewed and preview_expired(run),
+        "preview_days": PREVIEW_KEPT_FOR.days,
+        "can_confirm": run.is_previewed and run.error_count == 0 and not preview_expired(run),
         "progress": _progress(run),
     }
     return render(request, "imports/importrun_detail.html", ctx)

@@ -187,6 +187,12 @@ def import_confirm(*, run: ImportRun, user, keep_blanks: bool = False) -> bool:
     of one run (a double click, two app processes) queue it once: only one conditional update
     finds it still previewed.
     """
+    if run.is_previewed and preview_expired(run):
+        # The checks were made against the data of then; two days on, the preview no longer holds.
+        _fail(run, _("This preview is more than %(days)d days old, so it may no longer match the data; "
+                     "nothing was written. Upload the file again.") % {"days": PREVIEW_KEPT_FOR.days},
+              drop_data=True)
+        return False
     options = {**(run.options or {}), "keep_blanks": keep_blanks}
     claimed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
         status=ImportRun.Status.APPLYING, options=options, stage="", rows_done=0, rows_total=0
@@ -228,6 +234,11 @@ def _apply(run: ImportRun, user: User) -> None:
     run.applied_at = timezone.now() if result.applied else None
     run.stage = ""
     run.save(update_fields=["summary", "error_count", "status", "applied_at", "stage"])
+
+
+def preview_expired(run: ImportRun, now=None) -> bool:
+    """True when a preview is older than PREVIEW_KEPT_FOR: it can no longer be confirmed."""
+    return run.created_at < (now or timezone.now()) - PREVIEW_KEPT_FOR
 
 
 def _fail(run: ImportRun, message: str, *, drop_data: bool = False) -> None:

@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject, empty
 
 from accounts.throttle import client_ip
@@ -49,12 +50,20 @@ class RequestLogMiddleware:
 
 
 def _user_id(request) -> int | None:
-    # Only a user the request already loaded is reported: loading it here would cost a query
-    # on every static file and health check, and would fail while the database is down.
+    user = _signed_in_user(request)
+    return user.pk if user is not None else None
+
+
+def _signed_in_user(request):
+    """The signed-in user if the request already loaded it, else None.
+
+    Loading it here would cost a query on every static file and health check, and would fail
+    while the database is down.
+    """
     user = getattr(request, "user", None)
     if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
         return None
-    return user.pk if user.is_authenticated else None
+    return user if user.is_authenticated else None
 
 
 class ContentSecurityPolicyMiddleware:
@@ -72,6 +81,26 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if self.policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
+        return response
+
+
+class NoStoreForSignedInMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in person, and on every spreadsheet download.
+
+    Offices share computers: a page or a file with people's names must not stay in the browser's
+    cache (or a proxy's) for the next person at the desk. One rule for every view, rather than a
+    decorator each view could forget. Only a user the request already loaded is looked at, as in
+    RequestLogMiddleware: a page that never read the user shows nobody's data. Static files never
+    get here (WhiteNoise answers them earlier in MIDDLEWARE) and keep their long cache.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _signed_in_user(request) is not None or response.get("Content-Disposition", "").startswith("attachment"):
+            add_never_cache_headers(response)
         return response
 
 

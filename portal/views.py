@@ -3,14 +3,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from sheets.responses import xlsx_response
 from sheets.word import docx_response
 from targets import dashboards, documents
 from targets.attainment import NoProgramme, attainment
-from targets.forms import AttainmentChooserForm, BadParameter, parse_iso_date, parse_target_year
+from targets.forms import BadParameter, parse_iso_date, parse_target_year
 
 
 @login_required
@@ -19,8 +19,7 @@ def home(request):
     user = request.user
     if user.is_officer and request.GET.get("format") == "docx":
         raise PermissionDenied  # the Word report is the province's; officers download their .xlsx
-    form = AttainmentChooserForm(request.GET or None)
-    as_of, target_year = form.chosen()
+    form, as_of, target_year = dashboards.chooser(request)
     try:
         if user.is_officer:
             ctx = dashboards.officer_home(user, as_of=as_of, target_year=target_year)
@@ -52,11 +51,13 @@ def api_attainment(request):
     if not user.sees_everything:
         return JsonResponse({"error": "Only leaders and administrators may read the province-wide document."},
                             status=403)
-    try:
-        as_of = parse_iso_date(request.GET["as_of"]) if request.GET.get("as_of") else None
-        target_year = parse_target_year(request.GET.get("target_year"))
-    except BadParameter as error:
-        return JsonResponse({"error": str(error)}, status=400)
+    # Scripts read English, like every other message of this document (the pages follow the switch).
+    with translation.override("en"):
+        try:
+            as_of = parse_iso_date(request.GET["as_of"]) if request.GET.get("as_of") else None
+            target_year = parse_target_year(request.GET.get("target_year"))
+        except BadParameter as error:
+            return JsonResponse({"error": str(error)}, status=400)
     as_of = as_of or timezone.localdate()
     try:
         result = attainment(as_of=as_of, target_year=target_year)
@@ -66,7 +67,9 @@ def api_attainment(request):
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    # A parameter refused by the one date and target-year check says why; other 400s stay generic.
+    message = str(exception) if isinstance(exception, BadParameter) else ""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception=None):

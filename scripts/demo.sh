@@ -16,7 +16,7 @@ ensure_venv
 
 # The import worker checks and writes uploaded Excel files in the background (docs/operations.md);
 # it stops with the portal.
-.venv/bin/python manage.py db_worker --interval 0.5 &
+.venv/bin/python manage.py db_worker --no-reload --interval 0.5 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
 

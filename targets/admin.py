@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from agencies.admin import HistoryAdmin
 from training.passes import register_cutoff
 
 from .models import AggregateReport, Indicator, Programme, Target
@@ -18,7 +19,7 @@ class TargetInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(HistoryAdmin):
     list_display = ["code", "name", "name_en", "start_date", "is_current"]
     inlines = [IndicatorInline]
 
@@ -28,7 +29,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(HistoryAdmin):
     list_display = ["order", "code", "name", "name_en", "source", "rule", "programme"]
     list_display_links = ["code"]
     list_filter = ["programme", "source"]
@@ -37,7 +38,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(AggregateReport)
-class AggregateReportAdmin(admin.ModelAdmin):
+class AggregateReportAdmin(HistoryAdmin):
     list_display = ["indicator", "agency", "year", "numerator", "denominator"]
     list_filter = ["indicator", "year"]
     search_fields = ["agency__code", "agency__name"]

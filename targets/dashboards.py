@@ -20,7 +20,7 @@ from targets.attainment import (
     IndicatorAttainment,
     attainment,
 )
-from targets.forms import chooser_query
+from targets.forms import AttainmentChooserForm, BadParameter, chooser_query
 from training.models import Course, TrainingRecord, localized
 
 from .models import AggregateReport
@@ -35,6 +35,21 @@ STATUS_LABELS = {
     BEHIND: gettext_lazy("behind"),
 }
 RANK_KINDS = (Agency.Kind.DEPARTMENT, Agency.Kind.DISTRICT_COMMITTEE)
+
+
+DOWNLOAD_FORMATS = ("xlsx", "docx")
+
+
+def chooser(request, years: list[int] | None = None) -> tuple[AttainmentChooserForm, datetime.date, int | None]:
+    """The chooser read from the query string, once per view; the view then calls the dashboard
+    functions with the typed date and year. A page shows a refused value's message in the form and
+    its default; a download cannot, so a refused value there is a 400 with the message. The target
+    years, when not given, come with the figures (the page calls form.set_years)."""
+    form = AttainmentChooserForm(request.GET or None, years=years)
+    as_of, target_year = form.chosen()
+    if form.errors and request.GET.get("format") in DOWNLOAD_FORMATS:
+        raise BadParameter(" ".join(str(error) for errors in form.errors.values() for error in errors))
+    return form, as_of, target_year
 
 
 def can_see_row(user, row: AttainmentRow) -> bool:

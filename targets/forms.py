@@ -8,27 +8,62 @@ from urllib.parse import urlencode
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import BadRequest
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import AgencyChoiceField
 from agencies.models import Agency, User
 
-from .models import FIRST_REPORT_YEAR, AggregateReport, Indicator, Programme
+from .models import FIRST_REPORT_YEAR, YEARS_PAST_LAST_TARGET, AggregateReport, Indicator, Programme
 
 PAGE_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
-class BadParameter(ValueError):
-    """A parameter that cannot be used; the message is shown as it is."""
+class BadParameter(BadRequest, ValueError):
+    """A parameter that cannot be used; the message is shown as it is.
+
+    Raised out of a view, it is a 400 whose page shows the message (portal.views.bad_request).
+    """
+
+
+def date_window() -> tuple[datetime.date, datetime.date]:
+    """The dates figures may be asked for: the current programme's window (Programme.date_window).
+
+    With no current programme, from the first report year to a few years past this one.
+    """
+    programme = Programme.objects.filter(is_current=True).first()
+    if programme is None:
+        return datetime.date(FIRST_REPORT_YEAR, 1, 1), Programme.deadline(timezone.localdate().year + YEARS_PAST_LAST_TARGET)
+    return programme.date_window()
+
+
+def check_in_window(day: datetime.date, *, iso: bool = False) -> datetime.date:
+    """`day` itself when figures may be asked for it; BadParameter otherwise.
+
+    The one check of every date a person or a script types for figures: the pages' chooser, the API
+    and the command. Outside the window nothing is recorded, and a far date would make a trend of
+    thousands of year ends. `iso` writes the dates of the message as scripts give them.
+    """
+    first, last = date_window()
+    if first <= day <= last:
+        return day
+    shown = (lambda d: d.isoformat()) if iso else (lambda d: date_format(d, "SHORT_DATE_FORMAT"))
+    raise BadParameter(
+        gettext("%(date)s is outside the programme's dates: choose a date from %(first)s to %(last)s.")
+        % {"date": shown(day), "first": shown(first), "last": shown(last)}
+    )
 
 
 def parse_iso_date(value: str, name: str = "as_of") -> datetime.date:
-    """YYYY-MM-DD only, as interfaces.md gives it for scripts."""
+    """YYYY-MM-DD only, as interfaces.md gives it for scripts, within the programme's window."""
     try:
-        return datetime.date.fromisoformat(value.strip())
+        day = datetime.date.fromisoformat(value.strip())
     except ValueError:
         raise BadParameter(f"{name} must be a date written YYYY-MM-DD, not {value!r}.") from None
+    return check_in_window(day, iso=True)
 
 
 def programme_years() -> list[int]:
@@ -83,6 +118,15 @@ class AttainmentChooserForm(forms.Form):
     @property
     def year_choices(self) -> list[tuple[str, str]]:
         return [("", str(_("By date")))] + [(str(y), str(y)) for y in self.years]
+
+    def clean_as_of(self) -> datetime.date | None:
+        day = self.cleaned_data["as_of"]
+        if day is not None:
+            try:
+                check_in_window(day)
+            except BadParameter as error:
+                raise forms.ValidationError(str(error)) from None
+        return day
 
     def chosen(self) -> tuple[datetime.date, int | None]:
         """The date (today when empty) and the target year (None: the default of indicators.md)."""

@@ -44,7 +44,7 @@ from .attainment import (
     not_counted_staff,
 )
 from .dashboards import silent_agencies
-from .forms import AttainmentChooserForm, ReportFilterForm, ReportForm, chooser_query
+from .forms import ReportFilterForm, ReportForm, chooser_query
 from .models import AggregateReport, Indicator
 from .person import person_indicators
 from .services import report_delete as delete_report
@@ -59,8 +59,7 @@ INVITE_LIMIT = 500
 @login_required
 def agency_attainment(request, pk):
     agency = get_visible_agency(request.user, pk)
-    form = AttainmentChooserForm(request.GET or None)
-    as_of, target_year = form.chosen()
+    form, as_of, target_year = dashboards.chooser(request)
     try:
         ctx = dashboards.agency_page(request.user, agency, as_of=as_of, target_year=target_year)
     except NoProgramme:
@@ -79,8 +78,7 @@ def results(request):
     or not, and today's figure; the counts per target year on top, the indicators not met first.
 
     Province-wide, like the API: leaders and administrators (officers have their own home page)."""
-    form = AttainmentChooserForm(request.GET or None)
-    as_of, _target_year = form.chosen()
+    form, as_of, _target_year = dashboards.chooser(request)
     try:
         ctx = dashboards.results(request.user, as_of=as_of)
     except NoProgramme:
@@ -103,8 +101,7 @@ def not_counted(request, pk, code):
     definition = next((d for d in definitions if d.code == code), None)
     if definition is None or definition.source == Indicator.Source.REPORTS:
         raise Http404  # reported indicators are counts, with nobody to list
-    form = AttainmentChooserForm(request.GET or None, years=sorted({t.year for d in definitions for t in d.targets}))
-    as_of, target_year = form.chosen()
+    form, as_of, target_year = dashboards.chooser(request, years=sorted({t.year for d in definitions for t in d.targets}))
     search = request.GET.get("q", "").strip()
     ctx = {"form": form, "as_of": as_of, "target_year": target_year, "query": chooser_query(as_of, target_year),
            "agency": agency, "definition": definition, "search": search}
@@ -151,7 +148,7 @@ def not_counted_invite(request, pk, code):
         raise Http404 from None
     if definition.source != Indicator.Source.STAFF:
         raise Http404
-    as_of, target_year = AttainmentChooserForm(request.GET or None).chosen()
+    _form, as_of, target_year = dashboards.chooser(request)
     search = request.GET.get("q", "").strip()
     back = f"{reverse('targets:not-counted', args=[agency.pk, code])}?{chooser_query(as_of, target_year)}"
     course = editable_courses(user=request.user).filter(pk=request.POST.get("course") or None).first()
@@ -177,8 +174,7 @@ def not_counted_invite(request, pk, code):
 @login_required
 def reporting(request):
     """Agencies gone quiet: the panel a provincial officer works through before a report is due."""
-    form = AttainmentChooserForm(request.GET or None)
-    as_of, target_year = form.chosen()
+    form, as_of, target_year = dashboards.chooser(request)
     rows = silent_agencies(as_of=as_of, user=request.user)
     if request.GET.get("format") == "xlsx":
         header = [_("Agency code"), _("Agency"), _("Last roster update"), _("No roster update"),

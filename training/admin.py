@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from agencies.admin import HistoryAdmin
+
 from .models import Course, CourseCategory, TrainingRecord
 from .passes import refresh_first_passes
 
 
 @admin.register(CourseCategory)
-class CourseCategoryAdmin(admin.ModelAdmin):
+class CourseCategoryAdmin(HistoryAdmin):
     list_display = ["code", "name", "name_en", "order"]
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(HistoryAdmin):
     list_display = ["code", "name", "category", "start_date", "end_date", "organiser", "agency"]
     list_filter = ["category"]
     search_fields = ["code", "name", "organiser"]
@@ -25,7 +27,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(admin.ModelAdmin):
+class TrainingRecordAdmin(HistoryAdmin):
     list_display = ["staff", "course", "result", "completed_on"]
     list_filter = ["result", "course__category"]
     search_fields = ["staff__code", "staff__full_name", "course__code"]

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from agencies.forms import AgencyChoiceField, DayMonthYearInput
+from agencies.forms import AgencyChoiceField, DayMonthYearInput, VersionField
 from agencies.models import Agency, User
 
 from .models import Course, CourseCategory, TrainingRecord
@@ -95,13 +95,23 @@ class PasteForm(forms.Form):
 
 
 class ParticipantResultForm(forms.Form):
-    """One participant's row of the results formset."""
+    """One participant's row of the results formset.
+
+    The page carries, hidden, the values it showed (show_hidden_initial) and the record's version
+    (its updated_at): only rows the person changed are written, and not over someone else's change.
+    """
 
     record = forms.IntegerField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices,
+    version = VersionField()
+    result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices, show_hidden_initial=True,
                                widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    completed_on = forms.DateField(label=_("Completed on"), required=False,
+    completed_on = forms.DateField(label=_("Completed on"), required=False, show_hidden_initial=True,
                                    widget=DayMonthYearInput(attrs={"class": "form-control form-control-sm"}))
+
+    @property
+    def changed_by_user(self) -> bool:
+        """True when the person changed the result or the date the page showed them."""
+        return bool({"result", "completed_on"} & set(self.changed_data))
 
     def clean(self):
         data = super().clean()

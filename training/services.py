@@ -82,6 +82,9 @@ def participants_add(*, user: User, course: Course, staff: Iterable[Staff]) -> l
     if any(not can_edit_agency_data(user, person.agency) for person in people.values()):
         raise PermissionDenied
     with transaction.atomic():
+        # The course row is locked first: a double click on "add all found" (two requests at once)
+        # then runs one after the other, and the second finds everyone already on the course.
+        Course.objects.select_for_update().filter(pk=course.pk).first()
         already = set(course.records.filter(staff_id__in=list(people)).values_list("staff_id", flat=True))
         records = [TrainingRecord(staff=person, course=course) for pk, person in sorted(people.items()) if pk not in already]
         for record in records:
@@ -98,32 +101,62 @@ def participants_add(*, user: User, course: Course, staff: Iterable[Staff]) -> l
 
 @dataclass(frozen=True)
 class ResultChange:
-    """The result and completion date a form asks for one record."""
+    """The result and completion date a form asks for one record.
+
+    `version` is the record's updated_at when the person's page showed it: a record changed since
+    then is not written over (None: no page was shown, nothing to compare).
+    """
 
     record: TrainingRecord
     result: str
     completed_on: datetime.date | None
+    version: datetime.datetime | None = None
 
 
-def participant_results_set(*, user: User, course: Course, changes: Iterable[ResultChange]) -> list[TrainingRecord]:
+@dataclass(frozen=True)
+class ResultConflict:
+    """A row someone else changed after the page showed it: the record as stored now, and what was asked."""
+
+    current: TrainingRecord
+    wanted: ResultChange
+
+
+@dataclass(frozen=True)
+class ResultsSaved:
+    changed: list[TrainingRecord]
+    conflicts: list[ResultConflict]
+
+
+def participant_results_set(*, user: User, course: Course, changes: Iterable[ResultChange]) -> ResultsSaved:
     """Write results and completion dates; only the records whose values differ are saved.
 
     A pending result carries no completion date (the form pre-fills the course's end date).
-    Records must be of `course`, with staff and agency selected. Returns the records changed.
+    Records must be of `course`, with staff and agency selected. A record changed by someone else
+    since `version` is left as it is and returned among the conflicts, unless it already holds
+    what was asked. The records are locked while they are compared and written.
     """
     if not can_edit_course(user, course):
         raise PermissionDenied
-    changed = []
+    changes = list(changes)
+    changed, conflicts = [], []
     with transaction.atomic():
+        stored = TrainingRecord.objects.select_for_update().in_bulk([change.record.pk for change in changes])
         for change in changes:
             record = change.record
             if record.course_id != course.pk or not can_edit_agency_data(user, record.staff.agency):
                 raise PermissionDenied
+            current = stored.get(record.pk)
+            if current is None:
+                continue  # taken off the course meanwhile
+            record.result, record.completed_on, record.updated_at = current.result, current.completed_on, current.updated_at
             before = copy.copy(record)
             record.result = change.result
             record.completed_on = None if change.result == TrainingRecord.Result.PENDING else change.completed_on
             diff = field_changes(before, record, ["result", "completed_on"])
             if not diff:
+                continue
+            if change.version is not None and current.updated_at != change.version:
+                conflicts.append(ResultConflict(current=current, wanted=change))
                 continue
             record.full_clean(validate_unique=False, validate_constraints=False)
             record.save(update_fields=["result", "completed_on", "updated_at"])
@@ -131,7 +164,7 @@ def participant_results_set(*, user: User, course: Course, changes: Iterable[Res
                           staff=record.staff, agency=record.staff.agency)
             changed.append(record)
         refresh_first_passes(staff_ids=[record.staff_id for record in changed])
-    return changed
+    return ResultsSaved(changed=changed, conflicts=conflicts)
 
 
 def participant_remove(*, user: User, record: TrainingRecord) -> None:

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from agencies.history import record_import
-from agencies.models import Staff
+from agencies.history import plain_value, record_changes_in_bulk, record_import
+from agencies.models import ChangeRecord, Staff
 from sheets.cells import DATE_FORMS, Choices, parse_code, parse_date, parse_text, parse_whole_number
 from sheets.errors import UnusableFile
 from sheets.locking import import_transaction, write_in_bulk
@@ -132,6 +132,7 @@ def training_import(
         if dry_run:
             return result
         _write(course_plan, record_plan)
+        _record_people_history(user, record_plan)
         record_import(user=user, model=TrainingRecord, file_name=file_name,
                       checksum=hashlib.sha256(data).hexdigest(), summary=result.summary_line())
         result.applied = True
@@ -230,6 +231,8 @@ def _plan_courses(rows: list[Row], table: Table | None, result: ImportResult) ->
 class _RecordPlan:
     creates: list[tuple[str, TrainingRecord]] = field(default_factory=list)  # course code, record (course set on write)
     updates: list[TrainingRecord] = field(default_factory=list)
+    # record id -> stored (result, completed_on) of the updated ones, for each person's history
+    before: dict[int, tuple] = field(default_factory=dict)
 
 
 def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *,
@@ -295,8 +298,28 @@ def _plan_records(rows: list[Row], courses: _CoursePlan, result: ImportResult, *
         if changes:
             plan.updates.append(TrainingRecord(pk=old.id, staff_id=person.id, course_id=known.id,
                                                result=values["result"], completed_on=completed_on))
+            plan.before[old.id] = (old.result, old.completed_on)
             result.plan.add("records.updated", label, person.full_name, changes)
     return plan
+
+
+def _record_people_history(user, records: _RecordPlan) -> None:
+    """One change record per person whose training record the file created or changed, for their history page."""
+    written = [record for _code, record in records.creates] + records.updates
+    if not written:
+        return
+    agency_of = dict(Staff.objects.filter(pk__in={r.staff_id for r in written}).values_list("pk", "agency_id"))
+    entries = []
+    for record in written:
+        old_result, old_date = records.before.get(record.pk, (None, None))
+        created = record.pk not in records.before
+        pairs = [("result", old_result, record.result), ("completed_on", old_date, record.completed_on)]
+        if created:
+            pairs.insert(0, ("course", None, str(record.course_id)))
+        changes = {name: [plain_value(old), plain_value(new)] for name, old, new in pairs if old != new}
+        action = ChangeRecord.Action.CREATE if created else ChangeRecord.Action.UPDATE
+        entries.append((record, action, changes, record.staff_id, agency_of.get(record.staff_id)))
+    record_changes_in_bulk(user=user, entries=entries)
 
 
 def _write(courses: _CoursePlan, records: _RecordPlan) -> None:

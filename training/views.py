@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -179,21 +180,25 @@ def participant_results(request, pk):
     page = paginate(request, qs, per_page=RESULTS_PER_PAGE)
     records = {record.pk: record for record in page.object_list}
     initial = [
-        {"record": record.pk, "result": record.result, "completed_on": record.completed_on or course.end_date}
+        {"record": record.pk, "version": record.updated_at.isoformat(), "result": record.result,
+         "completed_on": record.completed_on or course.end_date}
         for record in page.object_list
     ]
     formset = ResultFormSet(request.POST or None, initial=initial, records=records)
     if request.method == "POST" and formset.is_valid():
-        changed = services.participant_results_set(
+        # Only the rows the person changed: a row left alone is never written back over someone else's change.
+        saved = services.participant_results_set(
             user=request.user, course=course,
             changes=[
                 services.ResultChange(records[form.cleaned_data["record"]], form.cleaned_data["result"],
-                                      form.cleaned_data["completed_on"])
-                for form in formset.forms
+                                      form.cleaned_data["completed_on"], version=form.cleaned_data["version"])
+                for form in formset.forms if form.changed_by_user
             ],
         )
         messages.success(request, ngettext("%(count)d result was saved.", "%(count)d results were saved.",
-                                           len(changed)) % {"count": len(changed)})
+                                           len(saved.changed)) % {"count": len(saved.changed)})
+        for conflict in saved.conflicts:
+            messages.warning(request, _conflict_message(conflict))
         return redirect(f"{reverse('training:participant-results', args=[course.pk])}?page={page.number}")
     rows = list(zip(page.object_list, formset.forms, strict=True)) if not formset.is_bound else _bound_rows(formset, records)
     ctx = {"course": course, "formset": formset, "rows": rows, "page": page}
@@ -260,3 +265,20 @@ def _bound_rows(formset, records):
             record = None
         rows.append((record, form))
     return rows
+
+
+def _conflict_message(conflict: services.ResultConflict) -> str:
+    current, wanted = conflict.current, conflict.wanted
+    return _(
+        "%(name)s: not saved, because someone else changed this result after you opened the page. It is now "
+        "“%(now)s” (%(now_date)s); you chose “%(wanted)s” (%(wanted_date)s). Check it and save again if needed."
+    ) % {
+        "name": wanted.record.staff.full_name,
+        "now": current.get_result_display(), "now_date": _short_date(current.completed_on),
+        "wanted": TrainingRecord.Result(wanted.result).label,
+        "wanted_date": _short_date(None if wanted.result == TrainingRecord.Result.PENDING else wanted.completed_on),
+    }
+
+
+def _short_date(day) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else "—"

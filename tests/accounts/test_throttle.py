@@ -117,7 +117,13 @@ def test_old_failures_are_cleaned_up(db):
     ({"REMOTE_ADDR": "192.0.2.1"}, False, "192.0.2.1"),
     ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, False, "127.0.0.1"),
     ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.5"}, True, "203.0.113.5"),
-    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-ip"}, True, None),
+    # A malformed entry falls back to the proxy's address: the per-address limit still counts it.
+    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-ip"}, True, "127.0.0.1"),
+    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.5, not-an-ip"}, True, "127.0.0.1"),
+    ({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": " , "}, True, "127.0.0.1"),
+    # Reached directly, not through the trusted proxy: the header is the client's own and is ignored.
+    ({"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, True, "198.51.100.7"),
+    ({"REMOTE_ADDR": "::1", "HTTP_X_FORWARDED_FOR": "2001:db8::5"}, True, "2001:db8::5"),
     ({"REMOTE_ADDR": "::1"}, False, "::1"),
     ({}, False, None),
 ])
@@ -127,3 +133,31 @@ def test_client_ip(rf, settings, meta, trust, expected):
     request.META.pop("REMOTE_ADDR", None)
     request.META.update(meta)
     assert client_ip(request) == expected
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-ip-{n}", "{n}.{n}.{n}.{n}, garbage", "10.0.0.{n}"])
+def test_per_address_limit_holds_whatever_the_forwarded_header(client, district_officer, settings, forwarded):
+    """Reached directly with TRUST_X_FORWARDED_FOR on, a new forged or malformed header per attempt escapes nothing."""
+    settings.TRUST_X_FORWARDED_FOR = True
+    settings.SIGNIN_FAILURE_LIMIT_PER_IP = 3
+    for n in range(3):
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="198.51.100.7",
+                    HTTP_X_FORWARDED_FOR=forwarded.format(n=n + 1))
+    response = client.post(reverse("login"), {"username": "officer-a", "password": "pw"}, REMOTE_ADDR="198.51.100.7",
+                           HTTP_X_FORWARDED_FOR=forwarded.format(n=9), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and not _signed_in(client)
+    assert set(SignInFailure.objects.values_list("ip", flat=True)) == {"198.51.100.7"}
+
+
+def test_behind_the_trusted_proxy_each_client_address_counts_alone(client, district_officer, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    settings.SIGNIN_FAILURE_LIMIT_PER_IP = 3
+    for n in range(3):
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="127.0.0.1",
+                    HTTP_X_FORWARDED_FOR="203.0.113.5")
+    locked = client.post(reverse("login"), {"username": "officer-a", "password": "pw"}, REMOTE_ADDR="127.0.0.1",
+                         HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert locked.status_code == 200 and not _signed_in(client)
+    other = client.post(reverse("login"), {"username": "officer-a", "password": "pw"}, REMOTE_ADDR="127.0.0.1",
+                        HTTP_X_FORWARDED_FOR="203.0.113.6")
+    assert other.status_code == 302 and _signed_in(client)

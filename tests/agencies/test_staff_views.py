@@ -147,16 +147,18 @@ def test_agency_detail_permissions(client, tree, outsider, leader, district_offi
 
 # --- edit IT fields ----------------------------------------------------------------------------
 
-def _it_data(**overrides):
+def _it_data(person, **overrides):
+    """The edit form as opened now (with the person's version), filled in."""
     data = {"position": "Chuyên viên", "category": "CC", "it_qualification": "university", "is_it_staff": "on",
-            "is_cio": "", "is_leader": "", "joined_on": "01/01/2015", "left_on": ""}
+            "is_cio": "", "is_leader": "", "joined_on": "01/01/2015", "left_on": "",
+            "version": Staff.objects.get(pk=person.pk).updated_at.isoformat()}
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
 
 
 def test_officer_edits_it_fields_and_the_change_is_recorded(client, district_officer, person):
     client.force_login(district_officer)
-    response = client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data())
+    response = client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data(person))
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.is_it_staff and person.it_qualification == "university" and person.position == "Chuyên viên"
@@ -169,14 +171,14 @@ def test_officer_edits_it_fields_and_the_change_is_recorded(client, district_off
 def test_edit_form_shows_and_reads_day_first_dates(client, district_officer, person):
     client.force_login(district_officer)
     assert 'value="01/01/2015"' in client.get(reverse("agencies:staff-update", args=[person.pk])).content.decode()
-    client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data(joined_on="02/03/2016"))
+    client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data(person, joined_on="02/03/2016"))
     person.refresh_from_db()
     assert person.joined_on == datetime.date(2016, 3, 2)
 
 
 def test_edit_refuses_leaving_before_joining(client, district_officer, person):
     client.force_login(district_officer)
-    response = client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data(left_on="01/01/2010"))
+    response = client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data(person, left_on="01/01/2010"))
     assert response.status_code == 200
     assert "left_on" in response.context["form"].errors
     assert not ChangeRecord.objects.exists()
@@ -185,7 +187,40 @@ def test_edit_refuses_leaving_before_joining(client, district_officer, person):
 def test_saving_without_change_records_nothing(client, district_officer, person):
     client.force_login(district_officer)
     client.post(reverse("agencies:staff-update", args=[person.pk]),
-                _it_data(position="", it_qualification="none", is_it_staff=""))
+                _it_data(person, position="", it_qualification="none", is_it_staff=""))
+    assert not ChangeRecord.objects.exists()
+
+
+def test_a_late_save_is_refused_with_the_stored_values(client, district_officer, person):
+    """Issue 13, point 3: a form opened before an import changed the person must not undo that change."""
+    client.force_login(district_officer)
+    data = _it_data(person, position="Chuyên viên")  # the form as it was opened
+    Staff.objects.filter(pk=person.pk).update(it_qualification="master", position="Phó phòng",
+                                              updated_at=timezone.now())
+    client.cookies["django_language"] = "en"  # the messages below are read in English
+    response = client.post(reverse("agencies:staff-update", args=[person.pk]), data)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone else saved this record after you opened the form" in page
+    assert "Position “Phó phòng” (you entered “Chuyên viên”)" in page
+    assert "IT qualification “Master” (you entered “University”)" in page
+    person.refresh_from_db()
+    assert (person.position, person.it_qualification, person.is_it_staff) == ("Phó phòng", "master", False)
+    assert not ChangeRecord.objects.exists()
+    # The form now carries the stored values and version: saving it again is a deliberate choice, and works.
+    assert response.context["form"].initial["position"] == "Phó phòng"
+    again = client.post(reverse("agencies:staff-update", args=[person.pk]), _it_data(person, position="Trưởng phòng"))
+    assert again.status_code == 302
+    person.refresh_from_db()
+    assert person.position == "Trưởng phòng"
+
+
+def test_a_form_without_its_version_saves_nothing(client, district_officer, person):
+    client.force_login(district_officer)
+    data = _it_data(person)
+    del data["version"]
+    response = client.post(reverse("agencies:staff-update", args=[person.pk]), data)
+    assert response.status_code == 200 and "version" in response.context["form"].errors
     assert not ChangeRecord.objects.exists()
 
 

@@ -128,7 +128,7 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
             )
             # The import worker, as scripts/demo.sh and deploy/portal-worker.service run it.
             worker = subprocess.Popen(
-                [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2", "--no-startup-delay"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )
         base = f"http://127.0.0.1:{port}"

@@ -66,14 +66,20 @@ def follow(page, target) -> None:
         target.click()
 
 
+def import_page_settled(page) -> bool:
+    """True when a loaded import page shows no progress panel; a page between two reloads holds no
+    heading yet, and counts as still running."""
+    page.wait_for_load_state("load")
+    return page.locator("main h1").count() == 1 and page.locator("#progress").count() == 0
+
+
 def until_done(page, *, seconds: float = 120) -> None:
     """Wait while the page shows an import in progress: it reloads itself (static/js/refresh.js) until
     the preview or the result replaces the progress panel."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            page.wait_for_load_state("load")
-            if page.locator("#progress").count() == 0:
+            if import_page_settled(page):
                 return
         except PlaywrightError:
             pass  # the page was reloading while we looked

@@ -12,7 +12,7 @@ import pytest
 
 from tests.workbooks import ROSTER_HEADERS, xlsx
 
-from .support import PlaywrightError, exact, follow, t, until_done
+from .support import PlaywrightError, exact, follow, import_page_settled, t, until_done
 
 pytestmark = pytest.mark.browser
 
@@ -103,8 +103,7 @@ def test_a_50000_row_roster_shows_its_progress_and_ends_in_a_preview(page, sign_
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            page.wait_for_load_state("load")
-            if page.locator("#progress").count() == 0:
+            if import_page_settled(page):
                 break
             seen_rows = seen_rows or page.locator("#progress progress[max='50000']").count() == 1
         except PlaywrightError:

@@ -1,4 +1,5 @@
 import dataclasses
+import datetime
 import hashlib
 
 import pytest
@@ -7,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from agencies.models import Agency, Staff
-from portal.imports import FORMATS
+from agencies.models import Agency, ChangeRecord, Staff
+from portal.imports import FORMATS, PREVIEW_KEPT_FOR
 from portal.models import ImportRun
 from tests.conftest import make_course, make_staff, make_user
 from tests.workbooks import ROSTER_HEADERS, read_back, xlsx
@@ -381,3 +382,48 @@ def test_an_unexpected_error_in_the_check_fails_the_run_and_is_logged(admin_clie
     run = ImportRun.objects.get()
     assert run.status == "failed" and "error in the portal" in run.summary["failure"]
     assert "the check failed" in caplog.text
+# --- issue 13: expired previews, per-person history, no caching of downloads -------------------------
+
+def test_a_preview_older_than_its_life_cannot_be_confirmed(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    ImportRun.objects.filter(pk=run.pk).update(created_at=run.created_at - PREVIEW_KEPT_FOR - datetime.timedelta(minutes=1))
+    page = admin_client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "cannot be confirmed" in page and reverse("imports:run-apply", args=[run.pk]) not in page
+    response = admin_client.post(reverse("imports:run-apply", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "more than 2 days old" in response.content.decode()
+    run.refresh_from_db()
+    assert run.status == "failed" and bytes(run.data) == b"" and not Staff.objects.exists()
+
+
+def test_a_preview_just_inside_its_life_is_confirmed(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    ImportRun.objects.filter(pk=run.pk).update(created_at=run.created_at - PREVIEW_KEPT_FOR + datetime.timedelta(minutes=1))
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    assert Staff.objects.filter(code="CB1").exists()
+
+
+def test_participants_upload_writes_each_persons_history(client, tree, district_officer):
+    course = make_course(code="KH-A", agency=tree.district_a)
+    first, second = make_staff(code="A1", agency=tree.commune_a1), make_staff(code="A2", agency=tree.commune_a2)
+    TrainingRecord.objects.create(staff=second, course=course, result="pending")
+    client.force_login(district_officer)
+    url = reverse("imports:course-participants", args=[course.pk])
+    client.post(url, {"file": upload(participants(["A1", "KH-A", "Đạt"], ["A2", "KH-A", "Vắng"]))})
+    client.post(reverse("imports:run-apply", args=[ImportRun.objects.get().pk]))
+    created = ChangeRecord.objects.get(staff=first, model="training.TrainingRecord")
+    assert (created.action, created.user, created.agency) == ("create", district_officer, tree.commune_a1)
+    assert created.changes == {"course": [None, str(course.pk)], "result": [None, "passed"],
+                               "completed_on": [None, course.end_date.isoformat()]}
+    updated = ChangeRecord.objects.get(staff=second, model="training.TrainingRecord")
+    assert updated.action == "update" and updated.changes == {
+        "result": ["pending", "absent"], "completed_on": [None, course.end_date.isoformat()]}
+    page = client.get(reverse("targets:staff-detail", args=[second.pk])).content.decode()
+    assert course.code in page
+
+
+def test_downloads_are_never_stored_by_the_browser(admin_client, tree):
+    run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"], ["CB2", "B", "KHONG-CO", "CC"]))
+    for url in (reverse("imports:template", args=["roster"]), reverse("imports:run-bad-rows", args=[run.pk]),
+                reverse("imports:run-file", args=[run.pk]), run.get_absolute_url()):
+        response = admin_client.get(url)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"], url

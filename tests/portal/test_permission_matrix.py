@@ -297,7 +297,7 @@ class World:
                     "it_qualification": "none", "joined_on": "15/08/2024"}
         if name == "agencies:staff-update":
             return {"position": "Chuyên viên chính", "category": obj.category, "it_qualification": "university",
-                    "is_it_staff": "on"}
+                    "is_it_staff": "on", "version": Staff.objects.get(pk=obj.pk).updated_at.isoformat()}
         if name == "agencies:staff-leave":
             return {"left_on": "01/06/2024"}
         if name == "training:course-create":
@@ -317,7 +317,10 @@ class World:
                 records.append(self.objects["record"][other])
             data = {"form-TOTAL_FORMS": str(len(records)), "form-INITIAL_FORMS": str(len(records))}
             for i, record in enumerate(records):
-                data.update({f"form-{i}-record": record.pk, f"form-{i}-result": "failed", f"form-{i}-completed_on": ""})
+                # As the page shows the row (its values and version, hidden), then changed to "failed".
+                data.update({f"form-{i}-record": record.pk, f"form-{i}-version": record.updated_at.isoformat(),
+                             f"initial-form-{i}-result": record.result, f"initial-form-{i}-completed_on": "",
+                             f"form-{i}-result": "failed", f"form-{i}-completed_on": ""})
             return data
         if name == "targets:report-create":
             return {"indicator": Indicator.objects.get(programme__is_current=True, code="teachers-it").pk,

@@ -190,3 +190,13 @@ def test_anonymous_user_cannot_reach_admin_action(client, district_officer):
     assert response.status_code == 302
     district_officer.refresh_from_db()
     assert district_officer.is_active
+
+
+def test_pages_for_signed_in_people_are_never_stored(client, district_officer, tree):
+    """Shared office computers: nothing shown to a signed-in person stays in a cache (NoStoreForSignedInMiddleware)."""
+    client.force_login(district_officer)
+    for url in (reverse("home"), reverse("home") + "?format=xlsx", reverse("agencies:staff-list"),
+                reverse("targets:agency", args=[tree.district_a.pk]) + "?format=xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"], url
+

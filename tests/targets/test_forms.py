@@ -4,7 +4,20 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from targets.forms import AttainmentChooserForm, BadParameter, chooser_query, parse_iso_date, parse_target_year, report_years
+from targets.forms import (
+    AttainmentChooserForm,
+    BadParameter,
+    check_in_window,
+    chooser_query,
+    date_window,
+    parse_iso_date,
+    parse_target_year,
+    report_years,
+)
+from targets.models import Programme, Target
+
+# The window reads the current programme (its start and last target year) from the database.
+pytestmark = pytest.mark.django_db
 
 
 def test_scripts_write_iso_dates():
@@ -63,3 +76,39 @@ def test_the_chooser_travels_in_the_query_string():
 def test_report_years_run_from_2016_to_this_year_latest_first():
     years = report_years()
     assert years[0] == timezone.localdate().year and years[-1] == 2016 and years == sorted(years, reverse=True)
+
+
+# --- the programme's window of dates (issue 13) ---------------------------------------------------
+
+def test_the_window_runs_from_the_programme_start_to_five_years_past_its_last_target():
+    assert date_window() == (datetime.date(2016, 11, 16), datetime.date(2030, 12, 31))
+    programme = Programme.objects.get(is_current=True)
+    Target.objects.filter(indicator__programme=programme, year=2025).update(year=2030)
+    assert date_window() == (datetime.date(2016, 11, 16), datetime.date(2035, 12, 31))
+
+
+def test_without_a_current_programme_the_window_still_holds():
+    Programme.objects.update(is_current=False)
+    first, last = date_window()
+    assert first.year == 2016 and last.year == timezone.localdate().year + 5
+
+
+@pytest.mark.parametrize("day", [datetime.date(2016, 11, 16), datetime.date(2020, 12, 31), datetime.date(2030, 12, 31)])
+def test_dates_inside_the_window_are_kept(day):
+    assert check_in_window(day) == day
+
+
+@pytest.mark.parametrize("day", [datetime.date(1, 1, 1), datetime.date(2016, 11, 15), datetime.date(2031, 1, 1),
+                                 datetime.date(3000, 12, 31), datetime.date(9999, 12, 31)])
+def test_dates_outside_the_window_are_refused_with_the_window(day):
+    with pytest.raises(BadParameter, match="choose a date from 16/11/2016 to 31/12/2030"):
+        check_in_window(day)
+    with pytest.raises(BadParameter, match=f"{day.isoformat()} is outside.*from 2016-11-16 to 2030-12-31"):
+        parse_iso_date(day.isoformat())
+
+
+@pytest.mark.parametrize("value", ["01/01/0001", "31/12/9999", "31/12/3000", "15/11/2016"])
+def test_the_chooser_refuses_dates_outside_the_window_and_falls_back_to_today(value):
+    form = AttainmentChooserForm({"as_of": value})
+    assert form.chosen() == (timezone.localdate(), None)
+    assert "is outside the programme's dates" in form.errors["as_of"][0]

@@ -5,9 +5,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import ChangeRecord
-from tests.conftest import make_course, make_record, make_staff
+from tests.concurrency import concurrent_transactions, first_then_second
+from tests.conftest import Tree, make_course, make_record, make_staff, make_user
+from training import services
 from training.models import FirstPass, TrainingRecord
 from training.passes import refresh_first_passes
 
@@ -110,10 +113,21 @@ def test_ticked_people_outside_the_subtree_are_ignored(client, district_officer,
 
 
 def _results_post(course, rows):
+    """The results form as the page gave it (hidden values shown and version), with the rows' new values."""
     data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": str(len(rows))}
     for i, (record, result, completed_on) in enumerate(rows):
-        data.update({f"form-{i}-record": record.pk, f"form-{i}-result": result, f"form-{i}-completed_on": completed_on})
+        data.update(results_row(i, record, course))
+        data.update({f"form-{i}-result": result, f"form-{i}-completed_on": completed_on})
     return reverse("training:participant-results", args=[course.pk]), data
+
+
+def results_row(i, record, course) -> dict:
+    """One row of the results form as the page shows it now, unchanged."""
+    record = TrainingRecord.objects.get(pk=record.pk)
+    shown = (record.completed_on or course.end_date).strftime("%d/%m/%Y")
+    return {f"form-{i}-record": record.pk, f"form-{i}-version": record.updated_at.isoformat(),
+            f"form-{i}-result": record.result, f"initial-form-{i}-result": record.result,
+            f"form-{i}-completed_on": shown, f"initial-form-{i}-completed_on": shown}
 
 
 def test_results_form_prefills_the_course_end_date(client, district_officer, course, people):
@@ -300,3 +314,72 @@ def test_matching_a_pasted_column_takes_a_fixed_number_of_queries(client, distri
     with CaptureQueriesContext(connection) as many:
         client.post(url, {"pasted": "\n".join(codes), "match": ""})
     assert len(many) == len(few)
+def test_a_late_save_leaves_rows_the_officer_did_not_touch(client, district_officer, course, people):
+    """Issue 13, point 3: a page opened before a colleague recorded "passed" must not put it back to pending."""
+    duc = make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    dao = make_record(staff=people["dao"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    url, data = _results_post(course, [(duc, "pending", "05/06/2020"), (dao, "failed", "05/06/2020")])
+    # Meanwhile a colleague records Đức's pass.
+    TrainingRecord.objects.filter(pk=duc.pk).update(result="passed", completed_on=datetime.date(2020, 6, 5))
+    response = client.post(url, data)
+    assert response.status_code == 302
+    duc.refresh_from_db()
+    dao.refresh_from_db()
+    assert (duc.result, dao.result) == ("passed", "failed")
+    assert list(ChangeRecord.objects.values_list("staff_id", flat=True)) == [people["dao"].pk]
+
+
+def test_a_row_changed_by_someone_else_is_refused_with_what_changed(client, district_officer, course, people):
+    duc = make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    dao = make_record(staff=people["dao"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    url, data = _results_post(course, [(duc, "failed", "05/06/2020"), (dao, "passed", "05/06/2020")])
+    TrainingRecord.objects.filter(pk=duc.pk).update(result="absent", completed_on=datetime.date(2020, 6, 4),
+                                                    updated_at=timezone.now())
+    client.cookies["django_language"] = "en"  # the messages below are read in English
+    response = client.post(url, data, follow=True)
+    page = response.content.decode()
+    assert "Nguyễn Văn Đức: not saved" in page and "It is now “Absent” (04/06/2020)" in page
+    assert "you chose “Failed” (05/06/2020)" in page and "1 result was saved." in page
+    duc.refresh_from_db()
+    dao.refresh_from_db()
+    assert (duc.result, dao.result) == ("absent", "passed")
+
+
+def test_results_page_carries_each_rows_version(client, district_officer, course, people):
+    duc = make_record(staff=people["duc"], course=course, result=TrainingRecord.Result.PENDING)
+    client.force_login(district_officer)
+    page = client.get(reverse("training:participant-results", args=[course.pk])).content.decode()
+    assert f'name="form-0-version" value="{duc.updated_at.isoformat()}"' in page
+    assert 'name="initial-form-0-result" value="pending"' in page
+
+
+def test_add_all_found_twice_adds_nobody_the_second_time(client, district_officer, tree, course, people):
+    """A double click on "add all found": the second request finds everyone on the course (no 500)."""
+    client.force_login(district_officer)
+    url = reverse("training:participant-add", args=[course.pk])
+    first = client.post(url, {"unit": tree.district_a.pk, "add_all": ""})
+    second = client.post(url, {"unit": tree.district_a.pk, "add_all": ""})
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert course.records.count() == 3
+    assert ChangeRecord.objects.filter(model="training.TrainingRecord").count() == 3
+
+
+@concurrent_transactions
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_add_all_found_at_the_same_moment_adds_each_person_once():
+    """Two "add all found" requests at once (PostgreSQL): the course row's lock makes the second wait, then add nobody."""
+    tree = Tree()
+    officer = make_user(role="officer", agency=tree.district_a)
+    course = make_course(agency=tree.district_a)
+    staff = [make_staff(agency=tree.commune_a1) for _ in range(3)]
+    for person in staff:
+        person.agency = tree.commune_a1
+
+    def add():
+        return services.participants_add(user=officer, course=course, staff=staff)
+
+    first, second = first_then_second(add, add)
+    assert len(first) == 3 and second == []
+    assert course.records.count() == 3

@@ -73,9 +73,9 @@ def test_results_refresh_first_passes_and_pending_keeps_no_date(tree, district_o
     person = make_staff(agency=tree.commune_a1)
     record = make_record(staff=person, course=course, result="pending")
     record = TrainingRecord.objects.select_related("staff__agency").get(pk=record.pk)
-    changed = services.participant_results_set(user=district_officer, course=course, changes=[
+    saved = services.participant_results_set(user=district_officer, course=course, changes=[
         services.ResultChange(record, "passed", datetime.date(2020, 6, 5))])
-    assert changed == [record]
+    assert saved.changed == [record] and saved.conflicts == []
     assert FirstPass.objects.get(staff=person).first_on == datetime.date(2020, 6, 5)
     services.participant_results_set(user=district_officer, course=course, changes=[
         services.ResultChange(record, "pending", datetime.date(2020, 6, 5))])
@@ -104,6 +104,21 @@ def test_results_refuse_a_record_of_another_course(tree, district_officer, cours
     with pytest.raises(PermissionDenied):
         services.participant_results_set(user=district_officer, course=course, changes=[
             services.ResultChange(other, "failed", None)])
+
+
+def test_results_never_overwrite_a_row_changed_since_the_page_showed_it(tree, district_officer, course):
+    record = make_record(staff=make_staff(agency=tree.commune_a1), course=course, result="pending")
+    shown = TrainingRecord.objects.select_related("staff__agency").get(pk=record.pk)
+    TrainingRecord.objects.filter(pk=record.pk).update(result="passed", completed_on=datetime.date(2020, 6, 5),
+                                                       updated_at=shown.updated_at + datetime.timedelta(seconds=1))
+    saved = services.participant_results_set(user=district_officer, course=course, changes=[
+        services.ResultChange(shown, "failed", datetime.date(2020, 6, 5), version=shown.updated_at)])
+    assert saved.changed == [] and [c.current.result for c in saved.conflicts] == ["passed"]
+    assert TrainingRecord.objects.get(pk=record.pk).result == "passed" and not ChangeRecord.objects.exists()
+    # Asking for what the row already holds is no conflict: there is nothing to write.
+    again = services.participant_results_set(user=district_officer, course=course, changes=[
+        services.ResultChange(shown, "passed", datetime.date(2020, 6, 5), version=shown.updated_at)])
+    assert again == services.ResultsSaved(changed=[], conflicts=[])
 
 
 def test_remove_records_the_deleted_values(tree, district_officer, course):
