@@ -409,3 +409,21 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class DataVersion(models.Model):
+    """One row counting the writes that can change a figure (rosters, agencies, training, reports, targets).
+
+    Bumped inside the writing transaction (agencies.versioning), so a rolled-back write leaves it alone
+    and a committed one is seen together with its data; computed figures are cached under it
+    (targets.results) and are never served once the data they came from has changed.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -8,8 +8,8 @@ database (portal_bench_small, portal_bench_large), migrates, fills it with COPY,
 - the floor: the bare SQL aggregate of one indicator (staff-prov-district) over all agencies, in
   the shapes the issue discusses (EXISTS on records as a semi-join, FILTER (WHERE EXISTS ...), the
   FirstPass semi-join and the FirstPassAny join), the best of which is the floor;
-- the engine: `attainment()` with and without the yearly trend, and for comparison read from the
-  records or without FirstPassAny;
+- the engine: `attainment()` with and without the yearly trend (to compare another shape of the
+  engine, run an older checkout's copy of this script against the same databases with --keep);
 - the pages: the province overview and a district page rendered through the test client.
 
 Each figure is the median of a few runs after one warm-up, timed round-robin (every round times
@@ -312,11 +312,12 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
         print(f"[{label}] filled {staff_count:,} staff and {record_count:,} records in {time.perf_counter() - start:.0f} s",
               flush=True)
 
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
     from agencies.models import Agency, User
-    from targets.attainment import attainment, current_programme
+    from targets.attainment import compute_attainment, current_programme
     from training.models import PassCutoff
 
     programme = current_programme()
@@ -330,21 +331,8 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
                 cur.execute(sql, params)
                 cur.fetchall()
         jobs[f"floor: {shape}"] = run
-    import targets.attainment as engine
-
-    def engine_with(flag: str, value: bool, **kwargs):
-        def run():
-            setattr(engine, flag, value)
-            try:
-                attainment(as_of=AS_OF, **kwargs)
-            finally:
-                setattr(engine, flag, not value)
-        return run
-
-    jobs["engine: attainment(), EXISTS on records"] = engine_with("USE_FIRST_PASS", False)
-    jobs["engine: attainment(trend), no FirstPassAny"] = engine_with("USE_ANY_CATEGORY", False, trend=True)
-    jobs["engine: attainment()"] = lambda: attainment(as_of=AS_OF)
-    jobs["engine: attainment(trend)"] = lambda: attainment(as_of=AS_OF, trend=True)
+    jobs["engine: attainment()"] = lambda: compute_attainment(as_of=AS_OF)
+    jobs["engine: attainment(trend)"] = lambda: compute_attainment(as_of=AS_OF, trend=True)
 
     if pages:
         leader, _ = User.objects.get_or_create(username="bench-leader", defaults={"role": User.Role.LEADER})
@@ -355,14 +343,21 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
 
         from django.urls import reverse
 
-        def page(url):
+        def page(url, cold: bool):
             def run():
+                if cold:
+                    cache.clear()
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
             return run
 
-        jobs["page: province overview"] = page(reverse("home") + query)
-        jobs["page: district"] = page(reverse("targets:agency", args=[district.pk]) + query)
+        # Cold: the result cache emptied first (what the first reader after a write waits); warm: served
+        # from it (every other reader until the next write).
+        # Each warm page right after its cold one, which filled the cache for it.
+        jobs["page: province overview"] = page(reverse("home") + query, cold=True)
+        jobs["warm page: province overview"] = page(reverse("home") + query, cold=False)
+        jobs["page: district"] = page(reverse("targets:agency", args=[district.pk]) + query, cold=True)
+        jobs["warm page: district"] = page(reverse("targets:agency", args=[district.pk]) + query, cold=False)
     figures, rounds = timed_together(jobs, repeat, label)
     # Each page against the best floor of the same round, then the median: steadier than a ratio of
     # medians taken minutes apart when other work comes and goes.

@@ -417,6 +417,20 @@ def user_loop(user: BenchUser, client: PortalClient, pages, writes, run: Run, t0
             time.sleep(rng.uniform(0.5, 1.5) * args.think_ms / 1000)
 
 
+def redis_restarter(args, run: Run, t0: float) -> None:
+    """Stop the private Redis (run_load.sh's, never a shared one) and start it again, emptied."""
+    port = str(args.redis_port)
+    time.sleep(max(0.0, t0 + args.restart_redis_at - time.monotonic()))
+    run.events["redis_stop_requested"] = time.monotonic() - t0
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True)
+    run.events["redis_stopped"] = time.monotonic() - t0
+    time.sleep(args.redis_down_for)
+    run.events["redis_start_requested"] = time.monotonic() - t0
+    subprocess.run(["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--daemonize", "yes"],
+                   check=True, capture_output=True)
+    run.events["redis_started"] = time.monotonic() - t0
+
+
 def db_restarter(args, run: Run, t0: float) -> None:
     version, name = args.pg_cluster.split()
     ctl = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name]
@@ -483,6 +497,9 @@ def main() -> int:
     parser.add_argument("--restart-db-at", type=float, help="stop PostgreSQL this many seconds into the load")
     parser.add_argument("--db-down-for", type=float, default=5.0, help="seconds between stop and start")
     parser.add_argument("--pg-cluster", default="15 main", help="'VERSION NAME' for pg_ctlcluster")
+    parser.add_argument("--restart-redis-at", type=float, help="stop the result cache's Redis this many seconds in")
+    parser.add_argument("--redis-down-for", type=float, default=5.0, help="seconds between Redis's stop and start")
+    parser.add_argument("--redis-port", type=int, default=6390, help="the private Redis run_load.sh started")
     parser.add_argument("--server-log", help="gunicorn's stdout, for server-side latency")
     parser.add_argument("--json", help="write the report here as JSON too")
     args = parser.parse_args()
@@ -527,8 +544,14 @@ def main() -> int:
         t.start()
     for t in threads:
         t.join(timeout=args.duration + 60)
+    redis_restarter_thread = None
+    if args.restart_redis_at is not None:
+        redis_restarter_thread = threading.Thread(target=redis_restarter, args=(args, run, t0), daemon=True)
+        redis_restarter_thread.start()
     if restarter:
         restarter.join(timeout=120)
+    if redis_restarter_thread:
+        redis_restarter_thread.join(timeout=120)
     elapsed = time.monotonic() - t0
     for c in clients:
         c.close()
@@ -544,6 +567,8 @@ def main() -> int:
 
     if args.restart_db_at is not None:
         report["restart"] = restart_report(samples, run, elapsed)
+    if args.restart_redis_at is not None:
+        report["redis_restart"] = {"events": {k: round(v, 2) for k, v in run.events.items() if k.startswith("redis")}}
     report["saves"] = verify_claims([claim for _, claim in run.saved])
     report["saves"]["confirmed_before_restart"] = sum(
         1 for t, _ in run.saved if args.restart_db_at is not None and t < run.events.get("stop_requested", 0))

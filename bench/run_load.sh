@@ -9,8 +9,12 @@
 # portal_load, so stopping it disturbs nobody's tests on the main cluster. The database is migrated
 # and filled once (seed_demo when it exists, else load.py's small tree); delete it to start afresh:
 #   psql -h 127.0.0.1 -p 5433 -U postgres -c 'DROP DATABASE portal_load'
-# Environment: PYTHON (default the repository's .venv, created or updated as scripts/test.sh does), WORKERS (gunicorn workers, default 5),
-# PORT (default 8200), LOAD_DB (default portal_load). Reports land in test-artifacts/load-*.json.
+# The result cache is a private Redis on REDIS_PORT (default 6390, started here, emptied at each run),
+# so --restart-redis-at stops only it; REDIS_PORT=none runs without Redis (per-process caches).
+#   bench/run_load.sh --restart-redis-at 20 --redis-down-for 5
+# Environment: PYTHON (default the repository's .venv, created or updated as scripts/test.sh does),
+# WORKERS (gunicorn workers, default 5), PORT (default 8200), LOAD_DB (default portal_load),
+# PG_PORT and CLUSTER (5433, "load"), REDIS_PORT. Reports land in test-artifacts/load-*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +44,15 @@ fi
 "$PYTHON" manage.py migrate --noinput > /dev/null
 "$PYTHON" bench/load.py --prepare
 
+REDIS_PORT="${REDIS_PORT:-6390}"
+redis_args=()
+if [ "$REDIS_PORT" != "none" ]; then
+  redis-cli -p "$REDIS_PORT" shutdown nosave > /dev/null 2>&1 || true
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --daemonize yes > /dev/null
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  redis_args=(--redis-port "$REDIS_PORT")
+fi
+
 export DEBUG=False ALLOWED_HOSTS=127.0.0.1,localhost CONN_MAX_AGE="${CONN_MAX_AGE:-60}"
 SECRET_KEY="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(64))')"
 export SECRET_KEY
@@ -50,10 +63,11 @@ log="test-artifacts/load-gunicorn-$stamp.log"
 GUNICORN_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="${WORKERS:-5}" \
   setsid "$GUNICORN" --config deploy/gunicorn.conf.py > "$log" 2>&1 &
 gunicorn_pid=$!
-trap 'kill -TERM -- -"$gunicorn_pid" 2>/dev/null || true; wait "$gunicorn_pid" 2>/dev/null || true' EXIT
+trap 'kill -TERM -- -"$gunicorn_pid" 2>/dev/null || true; wait "$gunicorn_pid" 2>/dev/null || true
+      [ "$REDIS_PORT" = none ] || redis-cli -p "$REDIS_PORT" shutdown nosave > /dev/null 2>&1 || true' EXIT
 
 status=0
 "$PYTHON" bench/load.py --base-url "http://127.0.0.1:$PORT" --pg-cluster "$PG_VERSION $CLUSTER" \
-  --server-log "$log" --json "test-artifacts/load-$stamp.json" "$@" || status=$?
+  --server-log "$log" --json "test-artifacts/load-$stamp.json" "${redis_args[@]}" "$@" || status=$?
 echo "gunicorn log: $log"
 exit "$status"

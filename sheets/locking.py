@@ -5,7 +5,12 @@ import zlib
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
+
+# Sent at the end of every import's transaction, inside it: the figures' data version listens
+# (targets.results), so that it is stamped with the import's rows and rolls back with them.
+import_written = Signal()
 
 # One key for every import: an agency import changes what a roster import may refer to.
 IMPORT_LOCK_KEY = zlib.crc32(b"portal-excel-import")
@@ -24,6 +29,7 @@ def import_transaction():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
         yield
+        import_written.send(sender=None)
 
 
 def write_in_bulk(model, *, creates=(), updates=(), fields=(), batch_size: int = 2000) -> None:

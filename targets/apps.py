@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class TargetsConfig(AppConfig):
     name = "targets"
     verbose_name = _("Programmes and targets")
+
+    def ready(self):
+        from .results import connect_version_bumps
+
+        connect_version_bumps()

@@ -226,7 +226,7 @@ def result_lines(result: Attainment) -> list[ResultLine]:
 def results(user, *, as_of: datetime.date) -> dict:
     """The programme's results ("tổng kết") on `as_of`: per indicator the figure on each deadline, the
     target, met or not, and the figure on `as_of`; the counts per target year on top."""
-    result = attainment(as_of=as_of, trend=True)
+    result = attainment(as_of=as_of, trend=True, agency_kinds=RANK_KINDS)
     return {
         "result": result,
         "as_of": as_of,
@@ -241,7 +241,7 @@ def results(user, *, as_of: datetime.date) -> dict:
 def overview(user, *, as_of: datetime.date, target_year: int | None, rank: str | None = None,
              worst_first: bool = True) -> dict:
     """The province overview on `as_of` against `target_year` (None: the default of indicators.md)."""
-    result = attainment(as_of=as_of, target_year=target_year, trend=True)
+    result = attainment(as_of=as_of, target_year=target_year, trend=True, agency_kinds=RANK_KINDS)
     rankable = [i for i in result.indicators if any(r.agency_kind in RANK_KINDS for r in i.agencies)]
     rank_indicator = next((i for i in rankable if i.code == rank), rankable[0] if rankable else None)
     names = _agency_names(result)

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from agencies.forms import AgencyChoiceField
+from agencies.forms import AgencyChoiceField, VersionField
 from agencies.models import Agency, User
 
 from .models import FIRST_REPORT_YEAR, YEARS_PAST_LAST_TARGET, AggregateReport, Indicator, Programme
@@ -172,6 +172,8 @@ class ReportForm(forms.Form):
     denominator = forms.IntegerField(label=_("Denominator"), min_value=0,
                                      help_text=_("How many there are in all."))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # A correction carries the report's updated_at: a save based on an older one is refused.
+    version = VersionField()
 
     def __init__(self, *args, user: User, report: AggregateReport | None = None, **kwargs):
         if report is not None:
@@ -186,6 +188,9 @@ class ReportForm(forms.Form):
         if report is not None:
             for name in ("indicator", "agency", "year"):
                 self.fields[name].disabled = True
+            self.fields["version"].initial = report.updated_at.isoformat()
+        else:
+            del self.fields["version"]
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Save")))
 

@@ -23,7 +23,7 @@ from sheets.table import Column, SheetSpec, read_table
 from sheets.workbook import open_workbook
 
 from .models import FIRST_REPORT_YEAR, AggregateReport, Indicator
-from .services import additivity_conflicts
+from .services import Conflict, additivity_conflicts, lock_additivity
 
 BATCH_SIZE = 2000
 
@@ -134,12 +134,18 @@ def _plan(rows: list[Row], duplicated: set[int], has_note: bool, expected: set[s
             row.error(result, "agency_code", _("unknown agency"))
         if indicator and agency and expected <= values.keys() and row.number not in duplicated:
             valid.append((row, indicator, agency))
+    # Held to the end of the import's transaction: a report typed in a form meanwhile waits, then sees these.
+    lock_additivity(indicator.pk for indicator in indicators.values())
     conflicts = additivity_conflicts(pairs={(i, a) for _row, i, a in valid})
+    rows_of = {}
+    for row, indicator, agency in valid:
+        rows_of.setdefault((indicator.pk, agency.pk), row.number)
     for row, indicator, agency in valid:
         others = conflicts.get((indicator.pk, agency.pk))
         if others:
-            row.error(result, "agency_code", _("an agency above or below it also reports this indicator: %(codes)s")
-                      % {"codes": ", ".join(a.code for a in others)})
+            # Only the row to change is flagged: a stored report it overlaps is named, not marked wrong.
+            row.error(result, "agency_code", "; ".join(
+                _additivity_reason(conflict, rows_of.get((indicator.pk, conflict.agency.pk))) for conflict in others))
             continue
         values = row.values
         new = {name: values[name] for name in plan.fields}
@@ -159,3 +165,13 @@ def _plan(rows: list[Row], duplicated: set[int], has_note: bool, expected: set[s
             plan.updates.append(AggregateReport(pk=old.id, **new))
             result.plan.add("updated", code, agency.name, changes)
     return plan
+
+
+def _additivity_reason(conflict: Conflict, row_number: int | None) -> str:
+    names = {"code": conflict.agency.code, "name": conflict.agency.name}
+    if conflict.years:
+        return _("%(code)s (%(name)s), above or below this agency, already has a stored report of this indicator "
+                 "for %(years)s; reports are added up the tree, so report it at one level only: change this "
+                 "row's agency or leave the row out") % {**names, "years": ", ".join(map(str, conflict.years))}
+    return _("row %(row)s of this file reports this indicator for %(code)s (%(name)s), above or below this agency; "
+             "reports are added up the tree, so keep only one of the two rows") % {**names, "row": row_number}

@@ -23,9 +23,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
+from agencies.forms import stale_message
 from agencies.listing import paginate, sort_queryset
 from agencies.models import ChangeRecord, User
 from agencies.querysets import CHANGE, scope_q
+from agencies.services import StaleEdit
 from sheets.responses import Table, xlsx_response
 from sheets.text import fold
 from sheets.word import docx_response
@@ -43,6 +45,7 @@ from .attainment import (
     not_counted_agencies,
     not_counted_staff,
 )
+from .counting import Reason
 from .dashboards import silent_agencies
 from .forms import ReportFilterForm, ReportForm, chooser_query
 from .models import AggregateReport, Indicator
@@ -111,12 +114,16 @@ def not_counted(request, pk, code):
             qs = qs.filter(name_folded__contains=fold(search)) | qs.filter(code__iexact=search)
         qs = qs.order_by("agency__path", "name_folded", "code")
         if request.GET.get("format") == "xlsx":
-            rows = ([s.code, s.full_name, s.get_category_display(), s.position, s.agency.code, s.agency.name]
-                    for s in qs.iterator(chunk_size=2000))
-            header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency")]
+            rows = ([s.code, s.full_name, s.get_category_display(), s.position, s.agency.code, s.agency.name,
+                     str(Reason(s.reason).label)] for s in qs.iterator(chunk_size=2000))
+            header = [_("Staff code"), _("Full name"), _("Category"), _("Position"), _("Agency code"), _("Agency"),
+                      _("Reason")]
             return xlsx_response(f"chua-dat-{code}-{agency.code}.xlsx", [Table(code, header, rows)])
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        ctx.update({"page": page, "people": list(page.object_list), "invite_courses": _invite_courses(request.user)})
+        people = list(page.object_list)
+        for person in people:
+            person.reason_label = Reason(person.reason).label
+        ctx.update({"page": page, "people": people, "invite_courses": _invite_courses(request.user)})
     else:
         rows = not_counted_agencies(definition=definition, agency=agency, as_of=as_of)
         if search:
@@ -258,7 +265,13 @@ def _save(request, form: ReportForm, *, report: AggregateReport | None):
         saved, created = report_save(
             user=request.user, indicator=data["indicator"], agency=data["agency"], year=data["year"],
             numerator=data["numerator"], denominator=data["denominator"], note=data["note"],
+            version=data.get("version"),
         )
+    except StaleEdit as stale:
+        # Someone else corrected it since the form was opened: show what is stored, start again from it.
+        messages.error(request, stale_message(stale.current, data, ["numerator", "denominator", "note"]))
+        form = ReportForm(user=request.user, report=stale.current)
+        return render(request, "targets/report_form.html", {"form": form, "report": stale.current}, status=409)
     except ValidationError as error:
         # The additivity rule needs the other reports, so it is checked in the service, not the form.
         for field, errors in error.message_dict.items():

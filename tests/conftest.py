@@ -23,6 +23,13 @@ def _tasks_run_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_result_cache(settings):
+    """Figures are computed in every test (their query counts are the computing path's); the result
+    cache is tested on its own in tests/targets/test_results.py, which swaps a real backend in."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code called directly by a test speaks English, the source language, as the commands do.
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Min
 
+from agencies.versioning import bump_data_version
+
 from .models import FirstPass, FirstPassAny, PassCutoff, TrainingRecord
 
 ID_CHUNK = 5000
@@ -20,13 +22,16 @@ def refresh_first_passes(*, staff_ids: Iterable[int] | None = None) -> int:
     """
     if staff_ids is None:
         with transaction.atomic():
-            return _refresh(None)
+            written = _refresh(None)
+            bump_data_version()
+            return written
     ids = sorted(set(staff_ids))
     written = 0
     with transaction.atomic():
         # Chunks keep `IN (...)` under SQLite's limit on bound parameters.
         for start in range(0, len(ids), ID_CHUNK):
             written += _refresh(ids[start:start + ID_CHUNK])
+        bump_data_version()
     return written
 
 

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from agencies.models import ChangeRecord, Staff, User
-from targets.models import Indicator, Target
+from targets.models import AggregateReport, Indicator, Target
 from tests.conftest import make_course, make_record, make_staff
 from training.models import TrainingRecord
 
@@ -170,3 +170,28 @@ def test_admin_course_date_edit_is_recorded(admin_client, tree):
     assert response.status_code == 302
     assert ChangeRecord.objects.get(model="training.Course").changes == {
         "end_date": [datetime.date(2018, 3, 5).isoformat(), "2018-03-09"]}
+
+
+# --- aggregate reports in the admin go through the service -------------------------------------------
+
+def test_admin_report_keeps_the_additivity_rule_and_the_history(admin_client, tree, national_admin):
+    teachers = Indicator.objects.get(programme__is_current=True, code="teachers-it")
+    AggregateReport.objects.create(indicator=teachers, agency=tree.district_a, year=2019, numerator=1, denominator=2)
+    url = reverse("admin:targets_aggregatereport_add")
+    refused = admin_client.post(url, {"indicator": teachers.pk, "agency": tree.commune_a1.pk, "year": 2020,
+                                      "numerator": 1, "denominator": 2, "note": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200 and "already report this indicator" in refused.content.decode()
+    assert AggregateReport.objects.count() == 1
+    added = admin_client.post(url, {"indicator": teachers.pk, "agency": tree.district_b.pk, "year": 2020,
+                                    "numerator": 3, "denominator": 4, "note": "qua quản trị"})
+    assert added.status_code == 302
+    report = AggregateReport.objects.get(agency=tree.district_b)
+    created = ChangeRecord.objects.get(model="targets.AggregateReport", action="create")
+    assert created.user == national_admin and created.agency == tree.district_b and created.object_id == str(report.pk)
+    change = admin_client.post(reverse("admin:targets_aggregatereport_change", args=[report.pk]),
+                               {"numerator": 4, "denominator": 4, "note": "qua quản trị"})
+    assert change.status_code == 302
+    assert ChangeRecord.objects.get(model="targets.AggregateReport", action="update").changes == {"numerator": [3, 4]}
+    delete = admin_client.post(reverse("admin:targets_aggregatereport_delete", args=[report.pk]), {"post": "yes"})
+    assert delete.status_code == 302 and not AggregateReport.objects.filter(pk=report.pk).exists()
+    assert ChangeRecord.objects.filter(model="targets.AggregateReport", action="delete").count() == 1

@@ -66,22 +66,19 @@ def follow(page, target) -> None:
         target.click()
 
 
-def import_page_settled(page) -> bool:
-    """True when a loaded import page shows no progress panel; a page between two reloads holds no
-    heading yet, and counts as still running."""
-    page.wait_for_load_state("load")
-    return page.locator("main h1").count() == 1 and page.locator("#progress").count() == 0
-
-
-def until_done(page, *, seconds: float = 120) -> None:
+def until_done(page, *, seconds: float = 180, during=None) -> None:
     """Wait while the page shows an import in progress: it reloads itself (static/js/refresh.js) until
-    the preview or the result replaces the progress panel."""
+    the preview or the result replaces the progress panel (the run's status alert, #run-status).
+    `during(page)` is called on each look at a progress page."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if import_page_settled(page):
+            page.wait_for_load_state("load")
+            if page.locator("#run-status").count():
                 return
+            if during is not None and page.locator("#progress").count():
+                during(page)
         except PlaywrightError:
             pass  # the page was reloading while we looked
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(200)
     raise AssertionError(f"the import was still running after {seconds} s")

@@ -326,7 +326,8 @@ class World:
             return {"indicator": Indicator.objects.get(programme__is_current=True, code="teachers-it").pk,
                     "agency": obj.pk, "year": "2021", "numerator": "7", "denominator": "9", "note": ""}
         if name == "targets:report-update":
-            return {"numerator": "8", "denominator": "10", "note": "Đã sửa"}
+            return {"numerator": "8", "denominator": "10", "note": "Đã sửa",
+                    "version": AggregateReport.objects.get(pk=obj.pk).updated_at.isoformat()}
         if name == "targets:not-counted-invite":
             return {"course": self.objects["course"][side].pk}
         if name == "imports:upload":

@@ -1,17 +1,18 @@
 """The engine's ways of reading "trained by D" agree: FirstPassAny for indicators of every category,
-the FirstPass query for the others, and the records themselves when the programme has no cutoff."""
+FirstPass for the others, and the records themselves when the programme's start has no PassCutoff
+(chosen from the data, never by a switch)."""
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, Level, Staff
 from targets import attainment as att
 from targets.models import Indicator
 from tests.conftest import make_agency, make_course, make_record, make_staff
-from training.models import CourseCategory, TrainingRecord
-from training.passes import refresh_first_passes
+from training.models import CourseCategory, PassCutoff, TrainingRecord
+from training.passes import refresh_first_passes, register_cutoff
 
 pytestmark = pytest.mark.django_db
 
@@ -38,15 +39,18 @@ def trend(result: att.Attainment, code: str) -> list[tuple[int, int]]:
 
 
 def every_way(monkeypatch, **kwargs) -> dict[str, att.Attainment]:
-    """The same attainment read through FirstPassAny, through FirstPass only, and from the records."""
+    """The same attainment read through FirstPassAny, through FirstPass only (a category outside
+    every indicator makes no indicator count every category), and from the records (no cutoff)."""
     refresh_first_passes()
     out = {"any": att.attainment(**kwargs)}
-    with monkeypatch.context() as patch:
-        patch.setattr(att, "USE_ANY_CATEGORY", False)
+    with transaction.atomic():
+        extra = CourseCategory.objects.create(code="zz-unused", name="Unused", order=99)
         out["first_pass"] = att.attainment(**kwargs)
-    with monkeypatch.context() as patch:
-        patch.setattr(att, "USE_FIRST_PASS", False)
-        out["records"] = att.attainment(**kwargs)
+        extra.delete()
+    start = att.current_programme().start_date
+    PassCutoff.objects.filter(counted_from=start).delete()
+    out["records"] = att.attainment(**kwargs)
+    register_cutoff(start)
     return out
 
 
@@ -110,13 +114,12 @@ def _sql_of(**kwargs) -> str:
     return "\n".join(q["sql"] for q in captured.captured_queries)
 
 
-def test_indicators_of_every_category_read_first_pass_any_in_eight_queries(province, django_assert_num_queries,
-                                                                           monkeypatch):
+def test_indicators_of_every_category_read_first_pass_any_in_eight_queries(province, django_assert_num_queries):
     refresh_first_passes()
     with django_assert_num_queries(8):
         sql = _sql_of(as_of=AS_OF, trend=True)
     assert "training_firstpassany" in sql
-    monkeypatch.setattr(att, "USE_ANY_CATEGORY", False)
+    CourseCategory.objects.create(code="zz-unused", name="Unused", order=99)
     with django_assert_num_queries(8):
         sql = _sql_of(as_of=AS_OF, trend=True)
     assert "training_firstpassany" not in sql

@@ -135,7 +135,7 @@ def test_api_query_count_is_the_same_when_the_data_doubles(client, leader, tree,
     client.force_login(leader)
     fill(tree, 1)
     client.get(API + "?as_of=2020-12-31")
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(12) as small:
         before = client.get(API + "?as_of=2020-12-31").json()
     fill(tree, 2)
     with django_assert_num_queries(len(small.captured_queries)):

@@ -7,10 +7,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import Staff
-from tests.conftest import make_course, make_record, make_staff
+from tests import conftest
+from tests.conftest import make_course, make_staff
 from training.models import CourseCategory
+from training.passes import refresh_first_passes
 
 pytestmark = pytest.mark.django_db
+
+
+def make_record(**overrides):
+    """A record written as every write path writes one: with the person's first passes kept in step."""
+    record = conftest.make_record(**overrides)
+    refresh_first_passes(staff_ids=[record.staff_id])
+    return record
 
 
 def _course(code, category, day):

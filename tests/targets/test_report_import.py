@@ -57,11 +57,29 @@ def test_additivity_against_the_database_and_within_the_file(tree):
     indicator = Indicator.objects.get(code="teachers-it")
     AggregateReport.objects.create(indicator=indicator, agency=tree.district_a, year=2018, numerator=1, denominator=2)
     result = run(xlsx(HEADERS, ["teachers-it", "X-A1", 2020, 1, 2, ""]))
-    assert errors(result) == ["row 2, Mã đơn vị, 'X-A1': an agency above or below it also reports this indicator: H-A"]
+    assert errors(result) == [
+        "row 2, Mã đơn vị, 'X-A1': H-A (UBND huyện A), above or below this agency, already has a stored report of "
+        "this indicator for 2018; reports are added up the tree, so report it at one level only: change this row's "
+        "agency or leave the row out"]
     result = run(xlsx(HEADERS, ["teachers-it", "H-B", 2020, 1, 2, ""], ["teachers-it", "X-B1", 2020, 1, 2, ""]))
-    assert [e.row for e in result.errors] == [2, 3]
+    assert errors(result) == [
+        "row 2, Mã đơn vị, 'H-B': row 3 of this file reports this indicator for X-B1 (UBND xã B1), above or below "
+        "this agency; reports are added up the tree, so keep only one of the two rows",
+        "row 3, Mã đơn vị, 'X-B1': row 2 of this file reports this indicator for H-B (UBND huyện B), above or below "
+        "this agency; reports are added up the tree, so keep only one of the two rows"]
     # The same agency in another year is no conflict.
     assert run(xlsx(HEADERS, ["teachers-it", "H-A", 2020, 1, 2, ""])).applied
+
+
+def test_only_the_new_row_is_wrong_when_it_overlaps_a_stored_report(tree):
+    """Issue 13, point 6: the stored report sent again is fine; the error points at the new row only."""
+    indicator = Indicator.objects.get(code="teachers-it")
+    AggregateReport.objects.create(indicator=indicator, agency=tree.district_a, year=2019, numerator=1, denominator=2)
+    AggregateReport.objects.create(indicator=indicator, agency=tree.district_a, year=2020, numerator=1, denominator=2)
+    result = run(xlsx(HEADERS, ["teachers-it", "H-A", 2020, 1, 2, ""], ["teachers-it", "X-A2", 2020, 3, 4, ""]))
+    assert [(e.row, e.column) for e in result.errors] == [(3, "Mã đơn vị")]
+    assert "H-A (UBND huyện A)" in result.errors[0].reason and "for 2019, 2020" in result.errors[0].reason
+    assert "X-A2" not in result.errors[0].reason
 
 
 @pytest.mark.parametrize("dry_run", [True])

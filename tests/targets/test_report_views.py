@@ -109,10 +109,29 @@ def test_correcting_a_report_keeps_its_key(client, district_officer, tree):
     client.force_login(district_officer)
     url = reverse("targets:report-update", args=[report.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, _data(tree.commune_a2, year="2019", numerator="8", denominator="10"))
+    response = client.post(url, _data(tree.commune_a2, year="2019", numerator="8", denominator="10",
+                                      version=report.updated_at.isoformat()))
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.agency, report.year, report.numerator) == (tree.commune_a1, 2020, 8)
+
+
+def test_a_late_correction_is_refused_with_the_stored_figures(client, district_officer, tree):
+    """Issue 13, point 3: a form opened before an import corrected the report must not undo that correction."""
+    report = _report(tree.commune_a1)
+    client.force_login(district_officer)
+    url = reverse("targets:report-update", args=[report.pk])
+    data = _data(tree.commune_a1, numerator="8", denominator="10", version=report.updated_at.isoformat())
+    AggregateReport.objects.filter(pk=report.pk).update(numerator=9, denominator=12, updated_at=timezone.now())
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone else saved this record after you opened the form" in page
+    assert "Numerator “9” (you entered “8”)" in page and "Denominator “12” (you entered “10”)" in page
+    report.refresh_from_db()
+    assert (report.numerator, report.denominator) == (9, 12) and not ChangeRecord.objects.exists()
+    fresh = response.context["form"]
+    assert fresh.initial["numerator"] == 9 and fresh.fields["version"].initial == report.updated_at.isoformat()
 
 
 def test_remove_asks_for_confirmation(client, district_officer, tree):

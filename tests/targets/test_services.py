@@ -4,7 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from agencies.models import ChangeRecord
 from targets.models import AggregateReport, Indicator
-from targets.services import additivity_conflicts, paths_overlap, report_delete, report_save
+from targets.report_import import report_import
+from targets.services import Conflict, additivity_conflicts, paths_overlap, report_delete, report_save
+from tests.concurrency import concurrent_transactions, first_then_second
+from tests.conftest import Tree, make_user
+from tests.workbooks import xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +35,9 @@ def test_additivity_checks_the_database_and_the_pairs_in_one_query(tree, teacher
     with django_assert_num_queries(1):
         conflicts = additivity_conflicts(pairs=pairs)
     assert conflicts == {
-        (teachers.pk, tree.commune_a1.pk): [tree.district_a],
-        (teachers.pk, tree.commune_b1.pk): [tree.district_b],
-        (teachers.pk, tree.district_b.pk): [tree.commune_b1],
+        (teachers.pk, tree.commune_a1.pk): [Conflict(tree.district_a, (2019,))],
+        (teachers.pk, tree.commune_b1.pk): [Conflict(tree.district_b)],
+        (teachers.pk, tree.district_b.pk): [Conflict(tree.commune_b1)],
     }
 
 
@@ -77,3 +81,45 @@ def test_only_those_who_may_change_the_agency_write_or_delete(tree, teachers, di
     report_delete(user=district_officer, report=report)
     assert not AggregateReport.objects.exists()
     assert ChangeRecord.objects.filter(action="delete").count() == 1
+
+
+# --- two writers at the same moment (PostgreSQL) ---------------------------------------------------
+
+@concurrent_transactions
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_district_and_its_commune_sent_at_once_cannot_both_be_saved():
+    """Issue 13, point 2: the second save waits for the first's commit under the indicator's lock, then is refused."""
+    tree = Tree()
+    officer = make_user(role="officer", agency=tree.district_a)
+    teachers = Indicator.objects.get(programme__is_current=True, code="teachers-it")
+
+    def district():
+        return report_save(user=officer, indicator=teachers, agency=tree.district_a, year=2020,
+                           numerator=5, denominator=10)
+
+    def commune():
+        return report_save(user=officer, indicator=teachers, agency=tree.commune_a1, year=2020,
+                           numerator=2, denominator=4)
+
+    first, second = first_then_second(district, commune)
+    assert first[1] is True
+    assert isinstance(second, ValidationError) and "UBND huyện A" in str(second)
+    assert list(AggregateReport.objects.values_list("agency__code", flat=True)) == ["H-A"]
+
+
+@concurrent_transactions
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_and_a_form_at_once_cannot_both_write_overlapping_reports():
+    tree = Tree()
+    officer = make_user(role="officer", agency=tree.district_a)
+    teachers = Indicator.objects.get(programme__is_current=True, code="teachers-it")
+    data = xlsx(["Mã chỉ tiêu", "Mã đơn vị", "Năm", "Tử số", "Mẫu số"], ["teachers-it", "X-A1", 2020, 1, 2])
+
+    def form():
+        return report_save(user=officer, indicator=teachers, agency=tree.district_a, year=2020,
+                           numerator=5, denominator=10)
+
+    first, second = first_then_second(form, lambda: report_import(data=data, file_name="bao-cao.xlsx"))
+    assert first[1] is True
+    assert not second.applied and [e.row for e in second.errors] == [2]
+    assert list(AggregateReport.objects.values_list("agency__code", flat=True)) == ["H-A"]

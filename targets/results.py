@@ -1,0 +1,66 @@
+"""Computed figures cached under the data version, so that a cached result is never stale.
+
+A result is stored under (data version, date, target year, scope, trend) in Django's cache (Redis in
+production through REDIS_URL, local memory otherwise). The version is read before computing and is
+bumped in the same transaction as every write that can change a figure (`connect_version_bumps`):
+a reader that sees the new version also sees the new data, and a result computed from old data can
+only be stored under the old version, which nobody asks for again. A cache that fails (Redis down)
+is skipped: the figures are computed, never an error page.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from agencies.models import Agency, Staff
+from agencies.versioning import bump_data_version, data_version
+from sheets.locking import import_written
+from training.models import Course, CourseCategory, PassCutoff, TrainingRecord
+
+from .models import AggregateReport, Indicator, Programme, Target
+
+logger = logging.getLogger(__name__)
+
+# Rows whose saving or deleting can change a figure. FirstPass and FirstPassAny are derived:
+# training.passes.refresh_first_passes bumps once for the lot. Bulk writes of the imports bump
+# through sheets.locking.import_written.
+FIGURE_MODELS = (Agency, Staff, Course, CourseCategory, PassCutoff, TrainingRecord, AggregateReport, Programme,
+                 Indicator, Target)
+# A day: entries of old versions are never read again, so this only bounds what they occupy.
+TIMEOUT = 24 * 3600
+
+
+def connect_version_bumps() -> None:
+    """Bump the data version with every save or delete of FIGURE_MODELS and every import (apps.ready)."""
+    for model in FIGURE_MODELS:
+        post_save.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
+        post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    m2m_changed.connect(bump_data_version, sender=Indicator.categories.through, dispatch_uid="data-version-categories")
+    import_written.connect(bump_data_version, dispatch_uid="data-version-imports")
+
+
+def result_key(*, version: int, kind: str, as_of: datetime.date, target_year: int | None, within: Agency | None,
+               trend: bool) -> str:
+    scope = f"agency-{within.pk}" if within is not None else "province"
+    return f"{kind}:v{version}:{as_of.isoformat()}:{target_year or 'default'}:{scope}:{int(trend)}"
+
+
+def cached(key_parts: dict, compute):
+    """compute()'s result, from the cache when this data version already computed it."""
+    key = result_key(version=data_version(), **key_parts)
+    try:
+        found = cache.get(key)
+    except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) means: compute
+        logger.warning("result cache unavailable for reading; computing", exc_info=True)
+        found = None
+    if found is not None:
+        return found
+    result = compute()
+    try:
+        cache.set(key, result, TIMEOUT)
+    except Exception:  # noqa: BLE001
+        logger.warning("result cache unavailable for writing", exc_info=True)
+    return result
