@@ -23,8 +23,8 @@ from sheets.table import Column, SheetSpec, read_table
 from sheets.text import fold
 from sheets.workbook import open_workbook
 
-from .history import record_import
-from .models import Agency, Staff
+from .history import plain_value, record_changes_in_bulk, record_import
+from .models import Agency, ChangeRecord, Staff
 
 BATCH_SIZE = 2000
 
@@ -147,6 +147,7 @@ def roster_import(
             return result
         write_in_bulk(Staff, creates=plan.creates, updates=plan.updates, fields=fields, batch_size=BATCH_SIZE)
         write_in_bulk(Staff, updates=plan.left, fields=["left_on"], batch_size=BATCH_SIZE)
+        _record_people_history(user, plan, stored, fields)
         record_import(user=user, model=Staff, file_name=file_name, checksum=hashlib.sha256(data).hexdigest(),
                       summary=result.summary_line())
         result.applied = True
@@ -160,6 +161,35 @@ class _RosterPlan:
     left: list[Staff] = field(default_factory=list)
     transferred: int = 0
     file_agencies: set[int] = field(default_factory=set)
+
+
+# Columns the history shows by their field (agency_id as "agency"); derived search and year columns are left out.
+HISTORY_NAMES = {"agency_id": "agency", "name_folded": None, "birth_year": None}
+
+
+def _record_people_history(user, plan: _RosterPlan, stored: dict, fields: list[str]) -> None:
+    """One change record per person the file created, changed or marked as left, for their history page."""
+    entries = []
+    for staff in plan.creates:
+        changes = {name: [None, _plain(attname, getattr(staff, attname))]
+                   for attname, name in _history_names(["code", *fields]) if getattr(staff, attname) not in (None, "")}
+        entries.append((staff, ChangeRecord.Action.CREATE, changes, staff.pk, staff.agency_id))
+    for staff, written in [(s, fields) for s in plan.updates] + [(s, ["left_on"]) for s in plan.left]:
+        old = stored[staff.code]
+        changes = {name: [_plain(attname, getattr(old, attname)), _plain(attname, getattr(staff, attname))]
+                   for attname, name in _history_names(written) if getattr(old, attname) != getattr(staff, attname)}
+        staff.full_name = staff.full_name or old.full_name  # the record's label when the file had no name column
+        entries.append((staff, ChangeRecord.Action.UPDATE, changes, staff.pk, staff.agency_id or old.agency_id))
+    record_changes_in_bulk(user=user, entries=entries)
+
+
+def _plain(attname: str, value):
+    # Related objects are stored by their id as text, as field_changes() stores them.
+    return str(value) if attname == "agency_id" and value is not None else plain_value(value)
+
+
+def _history_names(attnames: list[str]) -> list[tuple[str, str]]:
+    return [(attname, HISTORY_NAMES.get(attname, attname)) for attname in attnames if HISTORY_NAMES.get(attname, attname)]
 
 
 def _new_values(row: Row, present: list[str], agency_ids: dict, result: ImportResult) -> dict | None:

@@ -4,7 +4,7 @@
 
 On a scratch database (the SQLite file is deleted and created again; a PostgreSQL URL must name a
 scratch database that exists and is empty), with the agencies of bench/import_bench.py and a
-`manage.py db_worker --interval 0.5` beside it, as scripts/demo.sh and deploy/portal-worker.service
+`manage.py db_worker --no-reload --interval 0.5` beside it, as scripts/demo.sh and deploy/portal-worker.service
 run it. The upload is posted through Django's test client (the request the browser makes), then the
 ImportRun is polled every 20 ms: the times are from the start of the upload request.
 """
@@ -47,7 +47,7 @@ def main() -> None:
 
     import_bench._prepare()
     admin = User.objects.create_user(username="bench-admin", password="Bench@1965-x", role=User.Role.ADMINISTRATOR)
-    worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--interval", "0.5"], cwd=ROOT,
+    worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.5"], cwd=ROOT,
                               env={**os.environ, "DATABASE_URL": args.database_url},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -195,8 +195,9 @@ def participant_results(request, pk):
                 for form in formset.forms if form.changed_by_user
             ],
         )
-        messages.success(request, ngettext("%(count)d result was saved.", "%(count)d results were saved.",
-                                           len(saved.changed)) % {"count": len(saved.changed)})
+        if saved.changed or not saved.conflicts:
+            messages.success(request, ngettext("%(count)d result was saved.", "%(count)d results were saved.",
+                                               len(saved.changed)) % {"count": len(saved.changed)})
         for conflict in saved.conflicts:
             messages.warning(request, _conflict_message(conflict))
         return redirect(f"{reverse('training:participant-results', args=[course.pk])}?page={page.number}")

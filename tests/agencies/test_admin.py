@@ -196,3 +196,14 @@ def test_admin_report_keeps_the_additivity_rule_and_the_history(admin_client, tr
     delete = admin_client.post(reverse("admin:targets_aggregatereport_delete", args=[report.pk]), {"post": "yes"})
     assert delete.status_code == 302 and not AggregateReport.objects.filter(pk=report.pk).exists()
     assert ChangeRecord.objects.filter(model="targets.AggregateReport", action="delete").count() == 1
+
+
+def test_admin_user_creation_is_recorded_without_the_password(admin_client, tree):
+    response = admin_client.post(reverse("admin:agencies_user_add"), {
+        "username": "can-bo-moi", "full_name": "Cán bộ mới", "role": "officer", "agency": tree.district_a.pk,
+        "password1": "Mat-khau-moi-2026", "password2": "Mat-khau-moi-2026", "usable_password": "true",
+    })
+    assert response.status_code == 302, response.content.decode()[:1000]
+    created = ChangeRecord.objects.get(model="agencies.User", action="create")
+    assert created.changes["username"] == [None, "can-bo-moi"] and "password" not in created.changes
+    assert created.agency == tree.district_a

@@ -169,7 +169,7 @@ def test_query_count_does_not_grow_with_rows(tree):
     assert _query_count(small) == _query_count(large)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_at_once_never_create_duplicates():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has a single writer; the advisory lock is PostgreSQL's")
@@ -261,6 +261,26 @@ def test_keep_blanks_leaves_a_row_whose_only_changes_were_blanks_unchanged(tree)
     result = run(xlsx(ROSTER_HEADERS + ["Chức vụ"], ["CB1", "An", "SNV", "CC", ""]), keep_blanks=True)
     assert result.counts["updated"] == 0 and result.counts["unchanged"] == 1
     assert Staff.objects.get().position == "Chuyên viên"
+
+
+def test_each_person_created_changed_or_marked_left_gets_a_history_entry(tree, national_admin):
+    """Issue 13, point 4: an import's changes show on each person's history, not only as one file entry."""
+    make_staff(code="OLD1", full_name="Cũ Một", agency=tree.department, position="Chuyên viên")
+    gone = make_staff(code="GONE1", full_name="Đã Đi", agency=tree.department)
+    data = xlsx(ROSTER_HEADERS + ["Chức vụ"], ["NEW1", "Người Mới", "SNV", "CC", ""],
+                ["OLD1", "Cũ Một", "H-A", "CC", "Phó phòng"])
+    result = roster_import(data=data, file_name="ds.xlsx", user=national_admin, deactivate_missing=True,
+                           today=datetime.date(2024, 6, 1))
+    assert result.applied
+    people = ChangeRecord.objects.filter(model="agencies.Staff").exclude(action="import").select_related("staff")
+    by_code = {r.staff.code: r for r in people}
+    assert by_code["NEW1"].action == "create" and by_code["NEW1"].changes["full_name"] == [None, "Người Mới"]
+    assert by_code["OLD1"].action == "update" and by_code["OLD1"].user == national_admin
+    assert by_code["OLD1"].changes == {"agency": [str(tree.department.pk), str(tree.district_a.pk)],
+                                       "position": ["Chuyên viên", "Phó phòng"]}
+    assert by_code["OLD1"].agency == tree.district_a
+    assert by_code["GONE1"].changes == {"left_on": [None, "2024-06-01"]} and by_code["GONE1"].staff == gone
+    assert ChangeRecord.objects.filter(action="import").count() == 1
 
 
 def test_progress_is_reported_while_rows_are_checked_then_before_the_transaction(tree):

@@ -94,3 +94,25 @@ def test_the_api_refuses_dates_outside_the_window(client, matrix):
 def test_the_command_refuses_dates_outside_the_window(db, value):
     with pytest.raises(CommandError, match=f"{value} is outside the programme's dates"):
         call_command("attainment", "--as-of", value, "--format", "json")
+
+
+@pytest.mark.parametrize("value", ["01/01/0001", "31/12/9999"])
+def test_forms_given_hostile_dates_never_break_a_page(client, matrix, value):
+    """Dates typed into the data forms: refused with the form's message, or stored and shown without error."""
+    client.force_login(matrix.users["officer_a"])
+    staff, course, record = (matrix.objects[kind]["A"] for kind in ("staff", "course", "record"))
+    posts = [
+        (reverse("agencies:staff-leave", args=[staff.pk]), {"left_on": value}),
+        (reverse("training:course-update", args=[course.pk]),
+         {**matrix._course_data(code=course.code, agency=course.agency), "start_date": value, "end_date": value}),
+        (reverse("training:participant-results", args=[course.pk]),
+         {**matrix.payload(next(e for e in MATRIX if e.name == "training:participant-results"), "A",
+                           matrix.users["officer_a"]), "form-0-result": "passed", "form-0-completed_on": value}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code in (200, 302), url
+    for url in (reverse("home"), reverse("targets:staff-detail", args=[staff.pk]), reverse("training:course-list"),
+                reverse("training:course-detail", args=[course.pk]), reverse("targets:reporting"),
+                reverse("targets:agency", args=[matrix.tree.district_a.pk]), reverse("agencies:staff-list"),
+                reverse("targets:staff-detail", args=[record.staff_id])):
+        assert client.get(url).status_code == 200, url

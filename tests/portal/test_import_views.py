@@ -311,7 +311,7 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # The worker command runs in this process and closes its connection between tasks as the real one
 # does: these tests commit for real instead of running in a rolled-back transaction.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_upload_is_queued_shown_in_progress_then_checked_by_the_worker(admin_client, tree, settings):
     settings.TASKS = DATABASE_TASKS
     admin_client.cookies["django_language"] = "en"
@@ -357,7 +357,7 @@ def test_a_confirmed_run_is_queued_once(admin_client, tree, settings):
     assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == ["portal.imports.apply_import"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_writes_its_messages_in_the_uploaders_language(admin_client, tree, settings):
     settings.TASKS = DATABASE_TASKS
     admin_client.cookies["django_language"] = "en"
