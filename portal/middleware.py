@@ -11,6 +11,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -124,3 +125,26 @@ class DatabaseUnavailableMiddleware:
                               type(exception).__name__, first_line)
             return database_unavailable_response(request)
         return None
+
+
+class LanguageCookieMiddleware:
+    """The interface language: Vietnamese, unless the person picked English with the language switch.
+
+    Replaces Django's LocaleMiddleware, which follows the browser's Accept-Language: a first visit from
+    a browser set to English would get the English portal, while Vietnamese is the portal's language.
+    The switch (django.views.i18n.set_language) stores the choice in the language cookie, so it stays
+    picked on every later visit.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.languages else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

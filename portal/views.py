@@ -1,26 +1,41 @@
 """Shared pages: the province overview (home), the attainment API and the error pages."""
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from sheets.responses import xlsx_response
-from targets import dashboards
+from sheets.word import docx_response
+from targets import dashboards, documents
 from targets.attainment import NoProgramme, attainment
 from targets.forms import BadParameter, parse_iso_date, parse_target_year
 
 
 @login_required
 def home(request):
-    """The province overview: every indicator against its targets, by level, with rankings."""
+    """The province overview for leaders and administrators; an officer's own world for officers."""
+    user = request.user
+    if user.is_officer and request.GET.get("format") == "docx":
+        raise PermissionDenied  # the Word report is the province's; officers download their .xlsx
+    form, as_of, target_year = dashboards.chooser(request)
     try:
-        ctx = dashboards.overview_context(request)
+        if user.is_officer:
+            ctx = dashboards.officer_home(user, as_of=as_of, target_year=target_year)
+        else:
+            ctx = dashboards.overview(user, as_of=as_of, target_year=target_year, rank=request.GET.get("rank"),
+                                      worst_first=request.GET.get("order") != "best")
     except NoProgramme:
         return render(request, "portal/home.html", {"programme": None})
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"tong-quan-{ctx['as_of'].isoformat()}.xlsx", dashboards.overview_tables(ctx))
-    return render(request, "portal/home.html", ctx)
+        tables = dashboards.agency_tables(ctx) if user.is_officer else dashboards.overview_tables(ctx)
+        return xlsx_response(f"tong-quan-{as_of.isoformat()}.xlsx", tables)
+    if request.GET.get("format") == "docx":
+        return docx_response(f"Báo cáo tổng quan {as_of.strftime('%d-%m-%Y')}.docx", documents.overview_report(ctx))
+    form.set_years(ctx["result"].target_years)
+    ctx["form"] = form
+    return render(request, "portal/officer_home.html" if user.is_officer else "portal/home.html", ctx)
 
 
 @require_GET
@@ -36,11 +51,13 @@ def api_attainment(request):
     if not user.sees_everything:
         return JsonResponse({"error": "Only leaders and administrators may read the province-wide document."},
                             status=403)
-    try:
-        as_of = parse_iso_date(request.GET["as_of"]) if request.GET.get("as_of") else None
-        target_year = parse_target_year(request.GET.get("target_year"))
-    except BadParameter as error:
-        return JsonResponse({"error": str(error)}, status=400)
+    # Scripts read English, like every other message of this document (the pages follow the switch).
+    with translation.override("en"):
+        try:
+            as_of = parse_iso_date(request.GET["as_of"]) if request.GET.get("as_of") else None
+            target_year = parse_target_year(request.GET.get("target_year"))
+        except BadParameter as error:
+            return JsonResponse({"error": str(error)}, status=400)
     as_of = as_of or timezone.localdate()
     try:
         result = attainment(as_of=as_of, target_year=target_year)

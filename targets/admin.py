@@ -13,7 +13,7 @@ from .services import additivity_conflicts, additivity_message, report_delete, r
 
 class IndicatorInline(admin.TabularInline):
     model = Indicator
-    fields = ["order", "code", "name", "source", "rule"]
+    fields = ["order", "code", "name", "name_en", "source", "rule"]
     extra = 0
     show_change_link = True
 
@@ -25,7 +25,7 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(HistoryAdmin):
-    list_display = ["code", "name", "start_date", "is_current"]
+    list_display = ["code", "name", "name_en", "start_date", "is_current"]
     inlines = [IndicatorInline]
 
     def save_model(self, request, obj, form, change):
@@ -35,7 +35,7 @@ class ProgrammeAdmin(HistoryAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(HistoryAdmin):
-    list_display = ["order", "code", "name", "source", "rule", "programme"]
+    list_display = ["order", "code", "name", "name_en", "source", "rule", "programme"]
     list_display_links = ["code"]
     list_filter = ["programme", "source"]
     filter_horizontal = ["categories"]

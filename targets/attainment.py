@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from agencies.models import Agency
+from training.models import localized
 
 from .counting import (
     POPULATION,
@@ -39,19 +40,20 @@ from .counting import (
 from .models import Indicator
 from .results import cached
 from .rules import (
-    DEFAULT_TARGET_YEARS,
-    FIRST_TREND_YEAR,
     LEVEL_ORDER,
-    PROJECTION_YEAR,
     TargetSpec,
     TrendPoint,
+    deadline,
     default_target_year,
+    forecast,
     gap_to_target,
     is_met,
+    is_past_deadline,
     percent_of,
-    projected_percent,
-    status_of,
+    point_on,
     target_for_year,
+    trend_dates,
+    verdict,
 )
 
 # Callers read these from here as well as from targets.counting.
@@ -76,6 +78,10 @@ class AttainmentRow:
     agency_path: str = ""
     agency_kind: str = ""
     parent_id: int | None = None
+    # Whether the target year's deadline has passed (`status` is then the final met / not met), and
+    # the figure it was judged on: the value at the deadline.
+    final: bool = False
+    deadline_percent: Decimal | None = None
 
     def as_json(self) -> dict:
         return {
@@ -89,8 +95,25 @@ class AttainmentRow:
         }
 
 
-def make_row(*, scope: str, numerator: int, denominator: int, target: TargetSpec | None, level: str | None = None,
+@dataclass(frozen=True)
+class Judgement:
+    """What a row is judged against: the target, its year, the date of the page, and whether final."""
+
+    target: TargetSpec | None
+    year: int
+    on: datetime.date
+
+    @property
+    def final(self) -> bool:
+        return is_past_deadline(self.year, self.on)
+
+
+def make_row(*, scope: str, numerator: int, denominator: int, judgement: Judgement,
+             at_deadline: tuple[int, int] | None = None, level: str | None = None,
              agency: AgencyNode | None = None, name: str = "") -> AttainmentRow:
+    target = judgement.target
+    if judgement.final:
+        at_deadline = at_deadline or (0, 0)
     return AttainmentRow(
         scope=scope,
         level=level if agency is None else agency.level,
@@ -101,12 +124,31 @@ def make_row(*, scope: str, numerator: int, denominator: int, target: TargetSpec
         denominator=denominator,
         percent=percent_of(numerator, denominator),
         met=is_met(numerator, denominator, target),
-        status=status_of(numerator, denominator, target),
+        status=verdict(numerator, denominator, target, year=judgement.year, on=judgement.on, at_deadline=at_deadline),
         gap=gap_to_target(numerator, denominator, target),
         agency_path=agency.path if agency else "",
         agency_kind=agency.kind if agency else "",
         parent_id=agency.parent_id if agency else None,
+        final=judgement.final,
+        deadline_percent=percent_of(*at_deadline) if judgement.final else None,
     )
+
+
+@dataclass(frozen=True)
+class DeadlineResult:
+    """An indicator's figure (of the province, or of the page's agency) on a deadline that has passed,
+    and its final verdict against that year's target."""
+
+    year: int
+    target: TargetSpec | None
+    numerator: int
+    denominator: int
+    percent: Decimal | None
+    met: bool | None
+
+    @property
+    def on(self) -> datetime.date:
+        return deadline(self.year)
 
 
 @dataclass(frozen=True)
@@ -123,6 +165,16 @@ class IndicatorAttainment:
     agencies: tuple[AttainmentRow, ...]
     trend: tuple[TrendPoint, ...] = ()
     projection: Decimal | None = None
+    name_en: str = ""
+    # With the trend: the figure on each deadline of the programme already past, oldest first.
+    deadlines: tuple[DeadlineResult, ...] = ()
+
+    @property
+    def localized_name(self) -> str:
+        return localized(self.name, self.name_en)
+
+    def deadline_result(self, year: int) -> DeadlineResult | None:
+        return next((d for d in self.deadlines if d.year == year), None)
 
     @property
     def rows(self) -> list[AttainmentRow]:
@@ -160,7 +212,27 @@ class Attainment:
     target_year: int
     programme_name: str
     indicators: tuple[IndicatorAttainment, ...]
-    target_years: tuple[int, ...] = field(default=DEFAULT_TARGET_YEARS)
+    target_years: tuple[int, ...] = ()
+    programme_name_en: str = ""
+    programme_start: datetime.date | None = None
+
+    @property
+    def deadline(self) -> datetime.date:
+        return deadline(self.target_year)
+
+    @property
+    def final(self) -> bool:
+        """Whether the chosen target year's deadline has passed on `as_of`: verdicts are final."""
+        return is_past_deadline(self.target_year, self.as_of)
+
+    @property
+    def past_years(self) -> tuple[int, ...]:
+        """The target years whose deadline has passed on `as_of`."""
+        return tuple(year for year in self.target_years if is_past_deadline(year, self.as_of))
+
+    @property
+    def localized_programme_name(self) -> str:
+        return localized(self.programme_name, self.programme_name_en)
 
     def as_json(self) -> dict:
         """The document of interfaces.md ("Attainment JSON"), shared by the command and the API."""
@@ -172,12 +244,6 @@ class Attainment:
 
     def indicator(self, code: str) -> IndicatorAttainment | None:
         return next((i for i in self.indicators if i.code == code), None)
-
-
-def trend_dates(as_of: datetime.date) -> list[datetime.date]:
-    """Year ends from 2017 up to the date, then the date itself."""
-    dates = [datetime.date(year, 12, 31) for year in range(FIRST_TREND_YEAR, as_of.year)]
-    return [*dates, as_of]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,18 +285,27 @@ def compute_attainment(
 
     With `within`, only that agency's subtree is counted: no province row, level rows for the subtree,
     agency rows for the subtree. With `trend`, each indicator also carries its year-end values from
-    2017 (of the province, or of `within`) and the projection to 2025.
+    the programme's first whole year (of the province, or of `within`), its figure on every deadline
+    already past, and the projection to the target year's deadline while it is ahead.
+    When the target year's deadline has passed, every row's verdict is read on its figure at that
+    deadline, counted in the same queries (one more date).
 
     Runs 6 queries whatever the data size (fewer when the programme has no staff or reported indicators).
     """
     basis = counting_basis()
     programme = basis.programme
     definitions = indicator_definitions(programme)
-    year = target_year or default_target_year(as_of)
+    years = tuple(sorted({t.year for d in definitions for t in d.targets}))
+    # A year the programme has no target for (a stale link) falls back to the default; the page says so.
+    year = target_year if target_year in years else (default_target_year(as_of, years) or as_of.year)
     nodes = agency_nodes(within)
     owners = key_owners(nodes)
 
-    dates = trend_dates(as_of) if trend else [as_of]
+    # The chosen year's deadline when past (the verdicts are read there), and with the trend every
+    # past deadline (the programme's results): more dates of the same queries.
+    wanted = [y for y in years if is_past_deadline(y, as_of)] if trend else [year]
+    dates = trend_dates(programme.start_date, as_of) if trend else [as_of]
+    dates = sorted({*dates, *(deadline(y) for y in wanted if is_past_deadline(y, as_of))})
     measures: list[Measure] = []
     for definition in definitions:
         if definition.source == Indicator.Source.REPORTS:
@@ -246,18 +321,20 @@ def compute_attainment(
 
     results = []
     for definition in definitions:
-        target = target_for_year(definition.targets, year)
+        judgement = Judgement(target=target_for_year(definition.targets, year), year=year, on=as_of)
         if definition.source == Indicator.Source.STAFF:
             per_date = _staff_indicator(definition, counts, nodes, owners, dates)
         elif definition.source == Indicator.Source.KEY_AGENCIES:
             per_date = [_key_agency_indicator(definition, counts, nodes, owners, i, within) for i in range(len(dates))]
         else:
             per_date = [_reported_indicator(definition, reports, nodes, day, within) for day in dates]
-        results.append(_indicator_result(definition, target, per_date[-1], nodes, within, per_date if trend else None,
-                                         dates, agency_kinds))
+        by_date = dict(zip(dates, per_date, strict=True))
+        at_deadline = by_date[deadline(year)] if judgement.final else None
+        results.append(_indicator_result(definition, judgement, per_date[-1], at_deadline, nodes, within,
+                                         per_date if trend else None, dates, years, agency_kinds))
     return Attainment(
         as_of=as_of, target_year=year, programme_name=programme.name, indicators=tuple(results),
-        target_years=tuple(sorted({t.year for d in definitions for t in d.targets})) or DEFAULT_TARGET_YEARS,
+        target_years=years, programme_name_en=programme.name_en, programme_start=programme.start_date,
     )
 
 
@@ -322,39 +399,58 @@ def _sum(values: Iterable[tuple[int, int]]) -> tuple[int, int]:
     return num, den
 
 
-def _indicator_result(definition, target, figures: _Figures, nodes, within, trend_figures, dates,
-                      agency_kinds: tuple[str, ...] | None) -> IndicatorAttainment:
+@dataclass(frozen=True)
+class _Tally:
+    """One date's figures of an indicator summed for every row of the page: by level, by agency subtree,
+    and for the province (None with `within`)."""
+
+    levels: dict[str, tuple[int, int]]
+    agencies: dict[int, tuple[int, int]]
+    province: tuple[int, int] | None
+
+
+def _tally(figures: _Figures, nodes, within, agency_kinds: tuple[str, ...] | None) -> _Tally:
     own = figures.own
     in_scope = {pk: v for pk, v in own.items() if within is None or nodes[pk].path.startswith(within.path)}
-
     by_level: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for pk, value in in_scope.items():
         by_level[nodes[pk].level].append(value)
-    level_rows = []
-    for level in LEVEL_ORDER:
-        num, den = _sum(by_level.get(level, []))
-        if by_level.get(level):
-            level_rows.append(make_row(scope="level", level=level, numerator=num, denominator=den, target=target))
-
     if figures.population_agencies is not None:
         # Agency-valued indicators: the rows are exactly the key agencies, 1 or 0 of 1.
-        subtree = {pk: value for pk, value in in_scope.items()}
+        subtree = dict(in_scope)
     else:
         subtree = _roll_up(in_scope, nodes, within)
     if agency_kinds is not None:
         subtree = {pk: value for pk, value in subtree.items() if nodes[pk].kind in agency_kinds}
-    agency_rows = [
-        make_row(scope="agency", agency=nodes[pk], numerator=num, denominator=den, target=target)
-        for pk, (num, den) in sorted(subtree.items(), key=lambda item: nodes[item[0]].path)
-    ]
+    return _Tally(
+        levels={level: _sum(by_level[level]) for level in LEVEL_ORDER if by_level.get(level)},
+        agencies=subtree,
+        province=_sum(in_scope.values()) if within is None else None,
+    )
 
+
+def _indicator_result(definition, judgement: Judgement, figures: _Figures, deadline_figures: _Figures | None, nodes,
+                      within, trend_figures, dates, years, agency_kinds: tuple[str, ...] | None) -> IndicatorAttainment:
+    now = _tally(figures, nodes, within, agency_kinds)
+    then = _tally(deadline_figures, nodes, within, agency_kinds) if deadline_figures is not None else None
+    level_rows = [
+        make_row(scope="level", level=level, numerator=num, denominator=den, judgement=judgement,
+                 at_deadline=then.levels.get(level) if then else None)
+        for level, (num, den) in now.levels.items()
+    ]
+    agency_rows = [
+        make_row(scope="agency", agency=nodes[pk], numerator=num, denominator=den, judgement=judgement,
+                 at_deadline=then.agencies.get(pk) if then else None)
+        for pk, (num, den) in sorted(now.agencies.items(), key=lambda item: nodes[item[0]].path)
+    ]
     province = None
-    if within is None:
-        num, den = _sum(in_scope.values())
-        province = make_row(scope="province", numerator=num, denominator=den, target=target)
+    if now.province is not None:
+        province = make_row(scope="province", numerator=now.province[0], denominator=now.province[1],
+                            judgement=judgement, at_deadline=then.province if then else None)
 
     trend: tuple[TrendPoint, ...] = ()
     projection = None
+    deadlines: tuple[DeadlineResult, ...] = ()
     if trend_figures is not None:
         points = []
         for day, day_figures in zip(dates, trend_figures, strict=True):
@@ -362,13 +458,23 @@ def _indicator_result(definition, target, figures: _Figures, nodes, within, tren
             num, den = _sum(values)
             points.append(TrendPoint(on=day, numerator=num, denominator=den, percent=percent_of(num, den)))
         trend = tuple(points)
-        projection = projected_percent(trend, datetime.date(PROJECTION_YEAR, 12, 31))
+        projection = forecast(trend, judgement.year, judgement.on)
+        deadlines = tuple(_deadline_result(definition, year, point_on(trend, deadline(year)))
+                          for year in years if is_past_deadline(year, judgement.on))
 
     return IndicatorAttainment(
-        code=definition.code, name=definition.name, source=definition.source, target=target,
+        code=definition.code, name=definition.name, source=definition.source, target=judgement.target,
         targets=tuple(sorted(definition.targets, key=lambda t: t.year)),
         province=province, levels=tuple(level_rows), agencies=tuple(agency_rows), trend=trend, projection=projection,
+        name_en=definition.name_en, deadlines=deadlines,
     )
+
+
+def _deadline_result(definition, year: int, point: TrendPoint | None) -> DeadlineResult:
+    target = target_for_year(definition.targets, year)
+    num, den = (point.numerator, point.denominator) if point else (0, 0)
+    return DeadlineResult(year=year, target=target, numerator=num, denominator=den, percent=percent_of(num, den),
+                          met=is_met(num, den, target))
 
 
 def _roll_up(own: dict[int, tuple[int, int]], nodes: dict[int, AgencyNode], within: Agency | None) -> dict[int, tuple[int, int]]:

@@ -46,7 +46,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Staff
-from training.models import CourseCategory, FirstPass, PassCutoff, TrainingRecord
+from training.models import CourseCategory, FirstPass, PassCutoff, TrainingRecord, localized
 
 from .models import AggregateReport, Indicator, Programme
 from .rules import TargetSpec
@@ -94,6 +94,11 @@ class IndicatorDefinition:
     category_ids: tuple[int, ...]
     qualifications: tuple[str, ...]
     targets: tuple[TargetSpec, ...]
+    name_en: str = ""
+
+    @property
+    def localized_name(self) -> str:
+        return localized(self.name, self.name_en)
 
     @property
     def counts_people(self) -> bool:
@@ -134,6 +139,7 @@ def indicator_definitions(programme: Programme) -> list[IndicatorDefinition]:
             category_ids=tuple(sorted(c.pk for c in i.categories.all())),
             qualifications=tuple(sorted(i.qualifications or ())),
             targets=tuple(TargetSpec(year=t.year, op=t.op, percent=t.percent) for t in i.targets.all()),
+            name_en=i.name_en,
         )
         for i in indicators
     ]

@@ -18,7 +18,6 @@ from agencies.forms import AgencyChoiceField, VersionField
 from agencies.models import Agency, User
 
 from .models import FIRST_REPORT_YEAR, YEARS_PAST_LAST_TARGET, AggregateReport, Indicator, Programme
-from .rules import DEFAULT_TARGET_YEARS
 
 PAGE_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -67,9 +66,17 @@ def parse_iso_date(value: str, name: str = "as_of") -> datetime.date:
     return check_in_window(day, iso=True)
 
 
-def parse_target_year(value: str | int | None, years=DEFAULT_TARGET_YEARS) -> int | None:
+def programme_years() -> list[int]:
+    """The current programme's target years (none without a current programme)."""
+    programme = Programme.objects.filter(is_current=True).first()
+    return programme.target_years() if programme else []
+
+
+def parse_target_year(value: str | int | None, years: list[int] | None = None) -> int | None:
+    """A target year of the current programme (or of `years`); None when not given."""
     if value is None or str(value).strip() == "":
         return None
+    years = programme_years() if years is None else years
     try:
         year = int(str(value).strip())
     except ValueError:
@@ -80,16 +87,37 @@ def parse_target_year(value: str | int | None, years=DEFAULT_TARGET_YEARS) -> in
 
 
 class AttainmentChooserForm(forms.Form):
-    """GET form on every dashboard page; its values stay in the URL so a view can be shared."""
+    """GET form on every dashboard page; its values stay in the URL so a view can be shared.
+
+    The target years are the programme's (data). The dashboards read them with the figures, in the
+    engine's own queries, so a page parses the chooser first and gives the form its years afterwards
+    (`set_years`): a year that is not one of them is then reported, and the engine has used the
+    default year instead.
+    """
 
     as_of = forms.DateField(label=_("As of"), required=False, input_formats=PAGE_DATE_FORMATS,
                             widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
-    target_year = forms.TypedChoiceField(label=_("Target year"), required=False, coerce=int, empty_value=None,
-                                         choices=[])
+    target_year = forms.IntegerField(label=_("Target year"), required=False, min_value=1, max_value=9999)
 
-    def __init__(self, data=None, *, years=DEFAULT_TARGET_YEARS):
+    def __init__(self, data=None, *, years: list[int] | None = None):
         super().__init__(data)
-        self.fields["target_year"].choices = [("", _("By date"))] + [(y, str(y)) for y in years]
+        self.years: list[int] = []
+        if years is not None:
+            self.set_years(years)
+
+    def set_years(self, years) -> None:
+        """The programme's target years: the choices shown, and the only years accepted."""
+        self.years = list(years)
+        if self.is_bound:
+            self.is_valid()
+            year = self.cleaned_data.get("target_year")
+            if year is not None and year not in self.years and "target_year" not in self.errors:
+                self.add_error("target_year", _("Choose one of the programme's target years: %(years)s.")
+                               % {"years": ", ".join(map(str, self.years))})
+
+    @property
+    def year_choices(self) -> list[tuple[str, str]]:
+        return [("", str(_("By date")))] + [(str(y), str(y)) for y in self.years]
 
     def clean_as_of(self) -> datetime.date | None:
         day = self.cleaned_data["as_of"]

@@ -6,12 +6,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Level, Staff
 from agencies.querysets import ScopedQuerySet
-from training.models import CourseCategory
+from training.models import CourseCategory, localized
 
 # How long after its last deadline a programme's figures may still be asked for (follow-up reports).
 YEARS_PAST_LAST_TARGET = 5
@@ -24,6 +23,7 @@ class Programme(models.Model):
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
     decision = models.CharField(_("decision"), max_length=255, blank=True)
     start_date = models.DateField(
         _("start date"), help_text=_("Training completed before this date counts for no indicator.")
@@ -43,14 +43,20 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def localized_name(self) -> str:
+        return localized(self.name, self.name_en)
+
     def target_years(self) -> list[int]:
         """The years its indicators have targets for, in order: the programme's deadlines are their 31 Decembers."""
         return sorted(set(Target.objects.filter(indicator__programme=self).values_list("year", flat=True)))
 
     @staticmethod
     def deadline(year: int) -> datetime.date:
-        """A target year's deadline (indicators.md, "Deadlines and verdicts")."""
-        return datetime.date(year, 12, 31)
+        """A target year's deadline (indicators.md, "Deadlines and verdicts"): the rule is in rules.py."""
+        from .rules import deadline  # rules.py reads Target's comparators from this module
+
+        return deadline(year)
 
     def date_window(self) -> tuple[datetime.date, datetime.date]:
         """The dates a person may ask figures for: from the start to a few years past the last deadline.
@@ -122,10 +128,7 @@ class Indicator(models.Model):
 
     @property
     def localized_name(self) -> str:
-        """The English name in the English interface when one is given; the Vietnamese name otherwise."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localized(self.name, self.name_en)
 
     @property
     def is_reported(self) -> bool:

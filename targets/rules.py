@@ -1,6 +1,8 @@
 """The pure rules of indicators.md, no ORM: the fraction, the rounding (half-up, one decimal), the
-comparison with a target on the exact fraction, the target year, the scorecard status, the gap and the
-projection.
+comparison with a target on the exact fraction, the target year and its deadline, the verdict (a
+scorecard band before the deadline, final from it on), the gap and the projection.
+
+The programme's years are data (its targets and start date), passed in: nothing here names a year.
 """
 from __future__ import annotations
 
@@ -16,11 +18,6 @@ from agencies.models import Level
 from .models import Target
 
 LEVEL_ORDER = [Level.PROVINCE.value, Level.DISTRICT.value, Level.COMMUNE.value]
-FIRST_TREND_YEAR = 2017
-# The Decision's two checkpoints; dates after the first one are measured against the second.
-FIRST_CHECKPOINT = datetime.date(2020, 12, 31)
-DEFAULT_TARGET_YEARS = (2020, 2025)
-PROJECTION_YEAR = 2025
 
 ONE_DECIMAL = Decimal("0.1")
 
@@ -28,6 +25,8 @@ MET = "met"
 ON_TRACK = "on_track"
 AT_RISK = "at_risk"
 BEHIND = "behind"
+# From the deadline on, a target that was not met stays not met: no band softens it.
+NOT_MET = "not_met"
 
 # Scorecard bands, as a share of the target reached (not of 100 %). A unit within a tenth of its
 # target closes the gap with one ordinary training round (a class is ~30 people for a unit of a few
@@ -80,8 +79,35 @@ def is_met(numerator: int, denominator: int, target: TargetSpec | None) -> bool 
     return left >= right
 
 
-def default_target_year(day: datetime.date) -> int:
-    return DEFAULT_TARGET_YEARS[0] if day <= FIRST_CHECKPOINT else DEFAULT_TARGET_YEARS[1]
+def deadline(year: int) -> datetime.date:
+    """A target year's deadline: 31 December of that year (indicators.md, "Deadlines and verdicts")."""
+    return datetime.date(year, 12, 31)
+
+
+def is_past_deadline(year: int, on: datetime.date) -> bool:
+    """Whether the verdict for `year` is final on `on`: from the deadline day itself on."""
+    return deadline(year) <= on
+
+
+def default_target_year(day: datetime.date, years: Sequence[int]) -> int | None:
+    """The first target year whose deadline is on or after `day`; after the last deadline, the last year.
+
+    None when the programme has no target at all.
+    """
+    ordered = sorted(years)
+    if not ordered:
+        return None
+    return next((year for year in ordered if day <= deadline(year)), ordered[-1])
+
+
+def first_trend_year(start: datetime.date) -> int:
+    """The first whole calendar year of a programme: its year end is the trend's first point."""
+    return start.year if (start.month, start.day) == (1, 1) else start.year + 1
+
+
+def trend_dates(start: datetime.date, as_of: datetime.date) -> list[datetime.date]:
+    """The year ends of the programme's whole years before `as_of`'s year, then `as_of` itself."""
+    return [*(deadline(year) for year in range(first_trend_year(start), as_of.year)), as_of]
 
 
 def target_for_year(targets: Iterable[TargetSpec], year: int) -> TargetSpec | None:
@@ -106,6 +132,27 @@ def gap_to_target(numerator: int, denominator: int, target: TargetSpec | None) -
     if target.op == Target.Op.GT and needed_num % needed_den == 0:
         least += 1  # "trên": exactly the percent is not enough
     return max(0, min(least, denominator) - numerator)
+
+
+def verdict(
+    numerator: int, denominator: int, target: TargetSpec | None, *, year: int, on: datetime.date,
+    at_deadline: tuple[int, int] | None = None,
+) -> str | None:
+    """The word a page shows for a figure measured against `year`'s target on `on`.
+
+    Before the deadline: the scorecard band of the figure on `on` (met, on track, at risk, behind).
+    On and after it: final, met or not met, judged on the figure at the deadline (`at_deadline`,
+    numerator and denominator on 31 December of `year`), whatever the figure is today.
+    None without a target or without data (at the deadline, for a final verdict).
+    """
+    if not is_past_deadline(year, on):
+        return status_of(numerator, denominator, target)
+    if at_deadline is None:
+        raise ValueError(f"The verdict on {on} for {year} is final: it needs the figure at {deadline(year)}.")
+    met = is_met(*at_deadline, target)
+    if met is None:
+        return None
+    return MET if met else NOT_MET
 
 
 def status_of(numerator: int, denominator: int, target: TargetSpec | None) -> str | None:
@@ -144,6 +191,18 @@ def projected_percent(points: Sequence[TrendPoint], until: datetime.date) -> Dec
     value = Fraction(last.percent) + per_day * max(0, (until - last.on).days)
     value = min(Fraction(100), max(Fraction(0), value))
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def forecast(points: Sequence[TrendPoint], year: int, on: datetime.date) -> Decimal | None:
+    """The projection to `year`'s deadline, only while that deadline is still ahead of `on`:
+    a forecast to a past date is meaningless (the figure at the deadline is known)."""
+    if is_past_deadline(year, on):
+        return None
+    return projected_percent(points, deadline(year))
+
+
+def point_on(points: Sequence[TrendPoint], day: datetime.date) -> TrendPoint | None:
+    return next((p for p in points if p.on == day), None)
 
 
 @dataclass(frozen=True)

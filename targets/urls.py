@@ -10,6 +10,7 @@ urlpatterns = [
     path("don-vi/<int:pk>/chua-dat/<slug:code>/", views.not_counted, name="not-counted"),
     path("don-vi/<int:pk>/chua-dat/<slug:code>/moi/", views.not_counted_invite, name="not-counted-invite"),
     path("bao-cao-cham/", views.reporting, name="reporting"),
+    path("tong-ket/", views.results, name="results"),
     # Officers' pages (issue 5): aggregate reports, the person page, training needs.
     path("bao-cao/", views.report_list, name="report-list"),
     path("bao-cao/nhap/", views.report_create, name="report-create"),

@@ -30,16 +30,18 @@ from agencies.querysets import CHANGE, scope_q
 from agencies.services import StaleEdit
 from sheets.responses import Table, xlsx_response
 from sheets.text import fold
+from sheets.word import docx_response
 from training.models import Course, TrainingRecord
 from training.selectors import editable_courses
 from training.services import participants_add
 
-from . import dashboards
+from . import dashboards, documents
 from .attainment import (
     NoProgramme,
     UnknownIndicator,
     current_programme,
     indicator_definition,
+    indicator_definitions,
     not_counted_agencies,
     not_counted_staff,
 )
@@ -60,14 +62,35 @@ INVITE_LIMIT = 500
 @login_required
 def agency_attainment(request, pk):
     agency = get_visible_agency(request.user, pk)
+    form, as_of, target_year = dashboards.chooser(request)
     try:
-        ctx = dashboards.agency_context(request, agency)
+        ctx = dashboards.agency_page(request.user, agency, as_of=as_of, target_year=target_year)
     except NoProgramme:
         raise Http404 from None
     if request.GET.get("format") == "xlsx":
         return xlsx_response(f"{agency.code}-{ctx['as_of'].isoformat()}.xlsx", dashboards.agency_tables(ctx))
     ctx["ancestors"] = breadcrumb(request.user, agency)
+    form.set_years(ctx["result"].target_years)
+    ctx["form"] = form
     return render(request, "targets/agency_attainment.html", ctx)
+
+
+@role_required(User.Role.LEADER)
+def results(request):
+    """The programme's results ("tổng kết"): per indicator the figure on each deadline, the target, met
+    or not, and today's figure; the counts per target year on top, the indicators not met first.
+
+    Province-wide, like the API: leaders and administrators (officers have their own home page)."""
+    form, as_of, _target_year = dashboards.chooser(request)
+    try:
+        ctx = dashboards.results(request.user, as_of=as_of)
+    except NoProgramme:
+        raise Http404 from None
+    if request.GET.get("format") == "docx":
+        report = documents.results_report(ctx["result"], ctx["counts"], ctx["lines"])
+        return docx_response(f"Báo cáo tổng kết {as_of.strftime('%d-%m-%Y')}.docx", report)
+    ctx.update({"form": form, "query": chooser_query(as_of, None)})
+    return render(request, "targets/results.html", ctx)
 
 
 @login_required
@@ -75,12 +98,13 @@ def not_counted(request, pk, code):
     """Who is not counted yet for an indicator in an agency's subtree: an invitation list for the next course."""
     agency = get_visible_agency(request.user, pk)
     try:
-        definition = indicator_definition(code)
-    except (UnknownIndicator, NoProgramme):
+        definitions = indicator_definitions(current_programme())
+    except NoProgramme:
         raise Http404 from None
-    if definition.source == Indicator.Source.REPORTS:
+    definition = next((d for d in definitions if d.code == code), None)
+    if definition is None or definition.source == Indicator.Source.REPORTS:
         raise Http404  # reported indicators are counts, with nobody to list
-    form, as_of, target_year = dashboards.chooser(request)
+    form, as_of, target_year = dashboards.chooser(request, years=sorted({t.year for d in definitions for t in d.targets}))
     search = request.GET.get("q", "").strip()
     ctx = {"form": form, "as_of": as_of, "target_year": target_year, "query": chooser_query(as_of, target_year),
            "agency": agency, "definition": definition, "search": search}
@@ -163,7 +187,7 @@ def reporting(request):
         header = [_("Agency code"), _("Agency"), _("Last roster update"), _("No roster update"),
                   _("No training recorded"), _("Reports missing")]
         lines = [[r.code, r.name, r.last_roster_update.strftime("%d/%m/%Y") if r.last_roster_update else "",
-                  r.no_roster_update, r.no_training, ", ".join(r.missing_reports)] for r in rows]
+                  r.no_roster_update, r.no_training, ", ".join(r.missing_report_names)] for r in rows]
         return xlsx_response(f"don-vi-im-lang-{as_of.isoformat()}.xlsx", [Table(_("Silent agencies"), header, lines)])
     ctx = {"form": form, "as_of": as_of, "target_year": target_year, "query": chooser_query(as_of, target_year),
            "rows": rows}

@@ -8,7 +8,7 @@ from .passes import refresh_first_passes
 
 @admin.register(CourseCategory)
 class CourseCategoryAdmin(HistoryAdmin):
-    list_display = ["code", "name", "order"]
+    list_display = ["code", "name", "name_en", "order"]
 
 
 @admin.register(Course)

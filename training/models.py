@@ -11,6 +11,14 @@ from agencies.models import Agency, Staff
 from agencies.querysets import EVERYTHING, ScopedQuerySet, scope_path
 
 
+def localized(name: str, name_en: str) -> str:
+    """A name kept in both languages (categories, indicators, programmes), in the language of the page:
+    the English one in the English interface when it is given, the Vietnamese one otherwise."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
+
+
 class CourseCategory(models.Model):
     """A kind of IT course (basic, e-government, security, ...); indicators count records by category."""
 
@@ -29,10 +37,7 @@ class CourseCategory(models.Model):
 
     @property
     def localized_name(self) -> str:
-        """The English name in the English interface when one is given; the Vietnamese name otherwise."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localized(self.name, self.name_en)
 
 
 class TrainingRecordQuerySet(ScopedQuerySet):

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from targets.attainment import AttainmentRow, IndicatorAttainment
 from targets.dashboards import STATUS_LABELS
-from targets.rules import TargetSpec
+from targets.rules import TargetSpec, deadline, target_for_year
 
 register = template.Library()
 
@@ -87,22 +87,44 @@ def attainment_bar(row: AttainmentRow | None) -> dict:
 
 # --- SVG charts -----------------------------------------------------------------------------------
 
-CHART_W, CHART_H = 320, 150
-LEFT, RIGHT, TOP, BOTTOM = 34, 10, 10, 24
+# Drawn at 320 × 170 user units and shown at that size (CSS), so a 12-unit label is 12 px on screen,
+# at least 11 px in a phone's card (~300 px wide), and 12 pt-ish on paper.
+CHART_W, CHART_H = 320, 170
+LEFT, RIGHT, TOP, BOTTOM = 40, 8, 14, 30
+TICK_SPACING = 36  # a year label is ~28 units wide at 12 units: leave a gap between two
 
 
 def _y(percent: float) -> float:
     return round(TOP + (CHART_H - TOP - BOTTOM) * (1 - min(max(percent, 0), 100) / 100), 1)
 
 
+def target_lines(indicator: IndicatorAttainment, years) -> list[tuple[TargetSpec, list[int]]]:
+    """Each distinct target the indicator must reach with the programme's years it applies to (a
+    target kept from an earlier year is one line for both years)."""
+    lines: list[tuple[TargetSpec, list[int]]] = []
+    for year in years:
+        target = target_for_year(indicator.targets, year)
+        if target is None:
+            continue
+        same = next((line for line in lines if (line[0].op, line[0].percent) == (target.op, target.percent)), None)
+        if same:
+            same[1].append(year)
+        else:
+            lines.append((target, [year]))
+    return lines
+
+
 @register.inclusion_tag("includes/_attainment_trend.html")
-def trend_chart(indicator: IndicatorAttainment, chart_id: str = "") -> dict:
-    """Line of the year-end values, the target as a horizontal line and the projection as a dashed line."""
+def trend_chart(indicator: IndicatorAttainment, years=(), chart_id: str = "") -> dict:
+    """Year-end values as a line, every target year's target as a labelled horizontal line, and the
+    projection to the chosen target year's deadline (only while it is ahead) as a dashed line."""
     points = [p for p in indicator.trend if p.percent is not None]
     if not points:
         return {"empty": True, "indicator": indicator}
+    years = tuple(years) or tuple(t.year for t in indicator.targets)
     start = points[0].on
-    end = max(points[-1].on, datetime.date(2025, 12, 31)) if indicator.projection is not None else points[-1].on
+    ahead = [deadline(y) for y in years if deadline(y) > points[-1].on]
+    end = max([points[-1].on, *ahead]) if indicator.projection is not None else points[-1].on
     span = max((end - start).days, 1)
 
     def x(day: datetime.date) -> float:
@@ -110,39 +132,56 @@ def trend_chart(indicator: IndicatorAttainment, chart_id: str = "") -> dict:
 
     line = " ".join(f"{x(p.on)},{_y(float(p.percent))}" for p in points)
     projection = None
-    if indicator.projection is not None and end > points[-1].on:
-        projection = {"x1": x(points[-1].on), "y1": _y(float(points[-1].percent)), "x2": x(end),
+    if indicator.projection is not None and ahead:
+        until = min(ahead)
+        projection = {"x1": x(points[-1].on), "y1": _y(float(points[-1].percent)), "x2": x(until),
                       "y2": _y(float(indicator.projection))}
-    target = indicator.target
+    targets = []
+    for target, for_years in target_lines(indicator, years):
+        label = f"{', '.join(map(str, for_years))}: {target_text(target)}"
+        targets.append({"y": _y(float(target.percent)), "label": label})
+    # Two target lines close together (90 % and 100 %) would overlap their labels: the label of the
+    # lower line goes under it.
+    targets.sort(key=lambda target: target["y"])
+    for n, target in enumerate(targets):
+        target["dy"] = 13 if n and target["y"] - targets[n - 1]["y"] < 18 else -3
     desc = "; ".join(f"{date_format(p.on, 'SHORT_DATE_FORMAT')}: {percent_text(p.percent)}" for p in points)
-    if target:
-        desc += "; " + _("target %(target)s") % {"target": target_text(target)}
-    if indicator.projection is not None:
-        desc += "; " + _("projection 2025: %(value)s") % {"value": percent_text(indicator.projection)}
+    for target in targets:
+        desc += "; " + _("target %(target)s") % {"target": target["label"]}
+    if projection is not None:
+        desc += "; " + _("projection to %(date)s: %(value)s") % {
+            "date": date_format(min(ahead), "SHORT_DATE_FORMAT"), "value": percent_text(indicator.projection)}
+    ticks = []
+    last_x = None
+    for p in points:
+        px = x(p.on)
+        if p.on.month == 12 and p.on.day == 31 and (last_x is None or px - last_x >= TICK_SPACING):
+            ticks.append((px, p.on.year))
+            last_x = px
     return {
         "empty": False, "indicator": indicator, "chart_id": chart_id or indicator.code, "width": CHART_W,
         "height": CHART_H, "line": line,
         # Dots and year ticks are joined here: looping over them in the template cost more than the
         # rest of the page's charts together. Only numbers computed above go in, so nothing needs escaping.
-        "dots": mark_safe("".join(f'<circle class="trend-dot" cx="{x(p.on)}" cy="{_y(float(p.percent))}" r="2.5"/>'
+        "dots": mark_safe("".join(f'<circle class="trend-dot" cx="{x(p.on)}" cy="{_y(float(p.percent))}" r="3"/>'
                                   for p in points)),
-        "ticks": mark_safe("".join(f'<text class="tick" x="{x(p.on)}" y="{CHART_H - BOTTOM + 14}" '
-                                   f'text-anchor="middle">{p.on.year}</text>' for p in points)),
-        "projection": projection, "target_y": _y(float(target.percent)) if target else None,
-        "target_label": target_text(target) if target else "", "desc": desc,
+        "ticks": mark_safe("".join(f'<text class="tick" x="{tx}" y="{CHART_H - BOTTOM + 15}" '
+                                   f'text-anchor="middle">{year}</text>' for tx, year in ticks)),
+        "projection": projection, "targets": targets, "desc": desc,
         "left": LEFT, "right": CHART_W - RIGHT, "base": CHART_H - BOTTOM, "top": TOP, "mid": _y(50),
+        "x_title": CHART_H - 3, "y_label_x": LEFT - 5,
     }
 
 
 @register.inclusion_tag("includes/_attainment_bars.html")
 def bar_chart(rows: list[AttainmentRow], title: str, target: TargetSpec | None = None) -> dict:
     """Horizontal bars, one per row (ranking), with the target as a vertical line."""
-    label_w, bar_w, row_h = 180, 200, 18
+    label_w, bar_w, row_h = 200, 180, 20
     bars = []
     for n, row in enumerate(rows):
         value = float(row.percent or 0)
-        bars.append({"y": n * row_h + 4, "ty": n * row_h + 15, "w": round(bar_w * min(value, 100) / 100, 1),
-                     "label": row.agency_name[:32], "value": percent_text(row.percent), "status": row.status or "none"})
+        bars.append({"y": n * row_h + 4, "ty": n * row_h + 16, "w": round(bar_w * min(value, 100) / 100, 1),
+                     "label": row.agency_name[:28], "value": percent_text(row.percent), "status": row.status or "none"})
     height = len(rows) * row_h + 8
     desc = "; ".join(f"{b['label']}: {b['value']}" for b in bars)
     return {

@@ -12,6 +12,7 @@ from accounts.throttle import client_ip, lockout_for, record_failure
 
 
 def _sign_in(client, username, password, ip="192.0.2.10", url=None):
+    client.cookies["django_language"] = "en"  # the messages below are read in English
     return client.post(
         url or reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en"
     )

@@ -178,6 +178,7 @@ def test_admin_report_keeps_the_additivity_rule_and_the_history(admin_client, tr
     teachers = Indicator.objects.get(programme__is_current=True, code="teachers-it")
     AggregateReport.objects.create(indicator=teachers, agency=tree.district_a, year=2019, numerator=1, denominator=2)
     url = reverse("admin:targets_aggregatereport_add")
+    admin_client.cookies["django_language"] = "en"  # the messages below are read in English (the switch's cookie)
     refused = admin_client.post(url, {"indicator": teachers.pk, "agency": tree.commune_a1.pk, "year": 2020,
                                       "numerator": 1, "denominator": 2, "note": ""}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 200 and "already report this indicator" in refused.content.decode()

@@ -197,7 +197,8 @@ def test_a_late_save_is_refused_with_the_stored_values(client, district_officer,
     data = _it_data(person, position="Chuyên viên")  # the form as it was opened
     Staff.objects.filter(pk=person.pk).update(it_qualification="master", position="Phó phòng",
                                               updated_at=timezone.now())
-    response = client.post(reverse("agencies:staff-update", args=[person.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # the messages below are read in English
+    response = client.post(reverse("agencies:staff-update", args=[person.pk]), data)
     assert response.status_code == 409
     page = response.content.decode()
     assert "Someone else saved this record after you opened the form" in page

@@ -16,14 +16,14 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.conftest import Tree
-from tests.portal.test_permission_matrix import GET, MATRIX, SINGLE_KINDS, XLSX, World
+from tests.portal.test_permission_matrix import DOCX, GET, MATRIX, SINGLE_KINDS, XLSX, World
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE_DATES = ["01/01/0001", "31/12/9999", "31/12/3000", "0001-01-01", "9999-12-31", "không phải ngày", "31/02/2020"]
 HOSTILE_YEARS = ["9999", "-1", "năm"]
 # Lines whose page is a download (or the API) and so answers a refused chooser value with a 400.
-DOWNLOADS = {(e.name, e.query) for e in MATRIX if e.query == XLSX} | {("api-attainment", "")}
+DOWNLOADS = {(e.name, e.query) for e in MATRIX if e.query in (XLSX, DOCX)} | {("api-attainment", "")}
 PAGES = [e for e in MATRIX if e.method == GET and e.expect["admin"] == 200]
 
 
@@ -65,15 +65,18 @@ def test_hostile_target_years_alone_are_refused_or_ignored(client, matrix, year)
 def test_a_page_says_why_the_date_was_refused_in_the_persons_language(client, matrix):
     client.force_login(matrix.users["officer_a"])
     url = reverse("targets:agency", args=[matrix.tree.district_a.pk])
-    english = client.get(url, {"as_of": "31/12/9999"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"  # the language the person picked (the switch's cookie)
+    english = client.get(url, {"as_of": "31/12/9999"}).content.decode()
     assert "31/12/9999 is outside the programme&#x27;s dates: choose a date from 16/11/2016 to 31/12/2030." in english
-    vietnamese = client.get(url, {"as_of": "31/12/9999"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    client.cookies["django_language"] = "vi"
+    vietnamese = client.get(url, {"as_of": "31/12/9999"}).content.decode()
     assert "31/12/9999 nằm ngoài thời gian của Chương trình" in vietnamese
 
 
 def test_a_download_refuses_the_date_with_the_reason(client, matrix):
     client.force_login(matrix.users["leader"])
-    response = client.get(reverse("home"), {"as_of": "31/12/3000", "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("home"), {"as_of": "31/12/3000", "format": "xlsx"})
     assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
     assert "31/12/3000 is outside the programme" in response.content.decode()
 

@@ -45,6 +45,7 @@ LOGIN = "login"
 SAVED = "saved"
 GET, POST = "GET", "POST"
 XLSX = "?format=xlsx"
+DOCX = "?format=docx"
 PERSONAS = ("anonymous", "officer_a", "officer_b", "leader", "admin")
 
 # Left out on purpose: the admin site (Django's own, staff only), the language switch (a
@@ -86,6 +87,10 @@ MATRIX = [
     # Overview, sign-in, the JSON API
     line("home",                          None,         GET,  "",     LOGIN,     200,         200,         200,    200),
     line("home",                          None,         GET,  XLSX,   LOGIN,     200,         200,         200,    200),
+    # The Word reports are province-wide documents, like the API: officers have their own home instead.
+    line("home",                          None,         GET,  DOCX,   LOGIN,     403,         403,         200,    200),
+    line("targets:results",               None,         GET,  "",     LOGIN,     403,         403,         200,    200),
+    line("targets:results",               None,         GET,  DOCX,   LOGIN,     403,         403,         200,    200),
     line("login",                         None,         GET,  "",     200,       302,         302,         302,    302),
     line("logout",                        None,         GET,  "",     405,       405,         405,         405,    405),
     line("logout",                        None,         POST, "",     302,       302,         302,         302,    302),
@@ -424,9 +429,10 @@ def test_permission_matrix(client, db, world, entry, persona, side, expected):
     else:
         assert _fingerprint() == before, "a GET or a refused request wrote to the database"
     if status == 200:
-        kind = DOWNLOADS.get(entry.name) or ("xlsx" if entry.query == XLSX else "html")
+        kind = DOWNLOADS.get(entry.name) or {XLSX: "xlsx", DOCX: "docx"}.get(entry.query, "html")
         content_type = response["Content-Type"]
         assert {"xlsx": "spreadsheetml" in content_type or "octet-stream" in content_type,
+                "docx": "wordprocessingml" in content_type,
                 "json": content_type.startswith("application/json"),
                 "html": content_type.startswith("text/html")}[kind], content_type
     assert _leaks(world, persona, response) == []

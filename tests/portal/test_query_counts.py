@@ -20,6 +20,7 @@ OTHER_LIST_PAGES = {
     "targets:agency",                  # an agency's attainment: a row per unit below it
     "targets:not-counted",             # the people (or agencies) not yet counted
     "targets:reporting",               # the silent agencies
+    "targets:results",                 # the programme's results: a row per indicator and deadline
     "targets:staff-detail",            # a person's training records and change history
     "agencies:agency-detail",          # an agency's staff and its units
     "training:course-detail",          # a course's participants
@@ -44,6 +45,7 @@ QUERY_COUNT_TESTS = {
     "targets:not-counted": "tests.targets.test_views:test_not_counted_query_count_is_constant",
     "targets:reporting": "tests.targets.test_views:test_reporting_panel_query_count_does_not_grow_with_agencies",
     "targets:report-list": "tests.targets.test_report_views:test_list_query_count_does_not_grow_with_rows",
+    "targets:results": "tests.targets.test_programme_results:test_results_query_count_does_not_grow_with_the_data",
     "targets:staff-detail": "tests.targets.test_person_views:test_person_page_query_count_does_not_grow_with_records",
     "training:participant-add":
         "tests.training.test_participants:test_search_query_count_does_not_grow_with_candidates",

@@ -17,15 +17,9 @@ GT90 = rules.TargetSpec(year=2020, op=">", percent=Decimal("90"))
 
 # --- rows ----------------------------------------------------------------------------------------
 
-def test_trend_dates_run_from_2017_year_end_to_the_date():
-    assert att.trend_dates(datetime.date(2020, 3, 1)) == [
-        datetime.date(2017, 12, 31), datetime.date(2018, 12, 31), datetime.date(2019, 12, 31), datetime.date(2020, 3, 1)
-    ]
-    assert att.trend_dates(datetime.date(2017, 6, 1)) == [datetime.date(2017, 6, 1)]
-
-
 def test_row_json_has_integers_and_one_decimal():
-    row = att.make_row(scope="level", level="district", numerator=600, denominator=650, target=GT90)
+    judgement = att.Judgement(target=GT90, year=2020, on=datetime.date(2020, 6, 1))
+    row = att.make_row(scope="level", level="district", numerator=600, denominator=650, judgement=judgement)
     assert row.as_json() == {"scope": "level", "agency": None, "level": "district", "numerator": 600,
                              "denominator": 650, "percent": 92.3, "met": True}
 

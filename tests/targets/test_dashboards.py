@@ -47,7 +47,7 @@ def test_leader_sees_every_indicator_and_agency(client, leader, tree):
     assert "style=" not in html and "<script>" not in html
 
 
-def test_officer_sees_totals_but_only_their_own_agencies(client, district_officer, tree):
+def test_officer_sees_their_own_subtree_not_the_province(client, district_officer, tree):
     fill(tree)
     client.force_login(district_officer)
     response = client.get(reverse("home") + AS_OF)
@@ -55,8 +55,10 @@ def test_officer_sees_totals_but_only_their_own_agencies(client, district_office
     html = response.content.decode()
     assert "UBND huyện A" in html
     assert "UBND huyện B" not in html and "Sở Nội vụ" not in html
-    province = response.context["indicators"][0].province
-    assert province.denominator == 6   # the province total stays whole
+    assert "ranking" not in response.context
+    indicator, row = response.context["own"][0]
+    assert indicator.code == "staff-prov-district" and row.agency_code == "H-A"
+    assert row.denominator == 2  # district A's subtree only (the province holds 6)
 
 
 def test_ranking_best_and_worst_first(client, leader, tree):
@@ -65,10 +67,12 @@ def test_ranking_best_and_worst_first(client, leader, tree):
     make_staff(agency=tree.district_b)
     refresh_first_passes()
     client.force_login(leader)
-    best = client.get(reverse("home") + AS_OF + "&rank=staff-prov-district").context["ranking"]
+    best = client.get(reverse("home") + AS_OF + "&rank=staff-prov-district&order=best").context["ranking"]
     worst = client.get(reverse("home") + AS_OF + "&rank=staff-prov-district&order=worst").context["ranking"]
+    default = client.get(reverse("home") + AS_OF + "&rank=staff-prov-district").context["ranking"]
     assert [r.agency_code for r in best] == ["H-A", "H-B"]
     assert [r.agency_code for r in worst] == ["H-B", "H-A"]
+    assert default == worst  # where leaders look for shortfalls, the worst come first
 
 
 def test_bad_date_shows_the_form_error_not_a_traceback(client, leader):

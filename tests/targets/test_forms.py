@@ -26,11 +26,19 @@ def test_scripts_write_iso_dates():
         parse_iso_date("31/12/2020")
 
 
+@pytest.mark.django_db  # the years are the current programme's (Decision 1965's, from its migration)
 @pytest.mark.parametrize("value, year", [(None, None), ("", None), (" ", None), ("2020", 2020), (2025, 2025)])
 def test_target_year_is_one_of_the_programmes_or_none(value, year):
     assert parse_target_year(value) == year
 
 
+def test_target_years_can_be_given():
+    assert parse_target_year("2030", years=[2028, 2030]) == 2030
+    with pytest.raises(BadParameter, match="target_year must be one of 2028, 2030"):
+        parse_target_year("2025", years=[2028, 2030])
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("value", ["2021", "abc", "20 20"])
 def test_other_target_years_are_refused_with_the_choices(value):
     with pytest.raises(BadParameter, match="target_year must be one of 2020, 2025"):
@@ -49,6 +57,15 @@ def test_a_bad_field_falls_back_alone_and_keeps_its_error():
     form = AttainmentChooserForm({"as_of": "31/02/2020", "target_year": "2025"})
     assert form.chosen() == (timezone.localdate(), 2025)
     assert "as_of" in form.errors
+
+
+def test_the_chooser_offers_the_programmes_years_and_reports_another():
+    form = AttainmentChooserForm({"as_of": "02/12/2026", "target_year": "2025"})
+    form.chosen()
+    form.set_years([2028, 2030])
+    assert form.year_choices[1:] == [("2028", "2028"), ("2030", "2030")]
+    assert "target_year" in form.errors
+    assert AttainmentChooserForm({"target_year": "2030"}, years=[2028, 2030]).errors == {}
 
 
 def test_the_chooser_travels_in_the_query_string():

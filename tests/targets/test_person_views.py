@@ -90,7 +90,8 @@ def test_person_page_shows_training_and_change_history(client, district_officer,
     make_record(staff=person, course=course)
     client.force_login(district_officer)
     _edit(client, person, {"category": "CC", "it_qualification": "college", "is_cio": "on"})
-    response = client.get(reverse("targets:staff-detail", args=[person.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("targets:staff-detail", args=[person.pk]))
     page = response.content.decode()
     assert "An toàn thông tin" in page
     assert "Cán bộ CNTT huyện A" in page  # who changed it

@@ -123,7 +123,8 @@ def test_a_late_correction_is_refused_with_the_stored_figures(client, district_o
     url = reverse("targets:report-update", args=[report.pk])
     data = _data(tree.commune_a1, numerator="8", denominator="10", version=report.updated_at.isoformat())
     AggregateReport.objects.filter(pk=report.pk).update(numerator=9, denominator=12, updated_at=timezone.now())
-    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # the messages below are read in English (the switch's cookie)
+    response = client.post(url, data)
     assert response.status_code == 409
     page = response.content.decode()
     assert "Someone else saved this record after you opened the form" in page

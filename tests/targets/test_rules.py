@@ -42,7 +42,7 @@ def test_met_is_decided_on_the_exact_fraction(num, den, target, expected):
     (datetime.date(2030, 6, 1), 2025),
 ])
 def test_default_target_year(day, year):
-    assert rules.default_target_year(day) == year
+    assert rules.default_target_year(day, [2025, 2020]) == year
 
 
 @pytest.mark.parametrize("targets, year, expected", [
@@ -101,3 +101,12 @@ def test_projection_is_capped_at_100():
     points = [rules.TrendPoint(datetime.date(2017, 12, 31), 0, 10, Decimal("0.0")),
               rules.TrendPoint(datetime.date(2018, 12, 31), 8, 10, Decimal("80.0"))]
     assert rules.projected_percent(points, datetime.date(2025, 12, 31)) == Decimal("100.0")
+
+
+def test_trend_dates_run_from_the_first_whole_year_end_to_the_date():
+    start = datetime.date(2016, 11, 16)
+    assert rules.trend_dates(start, datetime.date(2020, 3, 1)) == [
+        datetime.date(2017, 12, 31), datetime.date(2018, 12, 31), datetime.date(2019, 12, 31), datetime.date(2020, 3, 1)
+    ]
+    assert rules.trend_dates(start, datetime.date(2017, 6, 1)) == [datetime.date(2017, 6, 1)]
+    assert rules.trend_dates(datetime.date(2026, 1, 1), datetime.date(2027, 3, 1))[0] == datetime.date(2026, 12, 31)

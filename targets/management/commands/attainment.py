@@ -18,7 +18,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", help="YYYY-MM-DD; today by default")
-        parser.add_argument("--target-year", help="2020 or 2025; by default 2020 up to 2020-12-31, else 2025")
+        parser.add_argument("--target-year", help="a target year of the current programme; by default the first "
+                            "whose deadline (31 December) is not past, else the last")
         parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
         parser.add_argument("--output", help="write to this file instead of standard output (required for xlsx)")
 
