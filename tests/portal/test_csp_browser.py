@@ -28,6 +28,9 @@ def browser_page(monkeypatch):
         browser.close()
 
 
+# Like every transactional test here, it restores the migrated data afterwards (serialized_rollback): a
+# plain flush lets post_migrate recreate content types under new ids, which the next one collides with.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pages_and_admin_run_under_the_csp(browser_page, live_server, tree):
     page, violations = browser_page
     make_user(username="csp-admin", role=User.Role.ADMINISTRATOR, full_name="Quản trị CSP")
