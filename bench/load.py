@@ -60,7 +60,7 @@ READ_PAGES = [
     ("home", "home", None, EVERYONE),
     ("agency list", "agencies:agency-list", None, EVERYONE),
     ("agency detail", "agencies:agency-detail", "agency", EVERYONE),
-    ("staff detail", "agencies:staff-detail", "staff", EVERYONE),
+    ("staff detail", "targets:staff-detail", "staff", EVERYONE),
     ("staff list", "agencies:staff-list", None, EVERYONE),
     ("course list", "training:course-list", None, EVERYONE),
     ("course detail", "training:course-detail", "course", EVERYONE),

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -170,6 +171,15 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["portal.formats"]
+
+
+def _person_page(staff) -> str:
+    return reverse("targets:staff-detail", args=[staff.pk])
+
+
+# A person's page lives in targets (it reads training and indicators, which agencies may not import):
+# every link to a person goes there directly, not through agencies' redirect (kept for old links).
+ABSOLUTE_URL_OVERRIDES = {"agencies.staff": _person_page}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.formats import date_format, localize, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from targets.attainment import AttainmentRow, IndicatorAttainment
 from targets.dashboards import STATUS_LABELS
@@ -23,6 +26,10 @@ register = template.Library()
 OP_SYMBOLS = {">": ">", ">=": "≥"}
 # "95,9 %" and "≥ 100 %" must not break across lines in narrow table cells.
 NBSP = "\u00a0"
+# The overview shows hundreds of cells and a chart per indicator, and after a write most of them show
+# the same figures as before. Their HTML is a pure function of the figures and the language, so it is
+# kept per process by value (never stale: other figures are another key), bounded in size.
+PRESENTATION_CACHE_SIZE = 8192
 
 
 @register.filter
@@ -40,10 +47,14 @@ def target_text(target: TargetSpec | None) -> str:
 
 @register.filter
 def percent_text(value: Decimal | None) -> str:
-    return "—" if value is None else f"{number_format(value, 1, use_l10n=True)}{NBSP}%"
+    return "—" if value is None else _percent_text(value, get_language())
 
 
-@register.filter
+@lru_cache(maxsize=PRESENTATION_CACHE_SIZE)
+def _percent_text(value: Decimal, language: str) -> str:
+    return f"{number_format(value, 1, use_l10n=True)}{NBSP}%"
+
+
 def scorecard_cell(cell) -> SafeString:
     """One scorecard cell (a dashboards.Cell) as its <td>, coloured by status with the word.
 
@@ -53,10 +64,20 @@ def scorecard_cell(cell) -> SafeString:
     row = cell.row
     if row is None or row.percent is None:
         return mark_safe('<td class="text-muted">—</td>')
+    return _scorecard_cell(row.status, row.numerator, row.denominator, row.percent, get_language())
+
+
+@register.filter
+def scorecard_cells(cells) -> SafeString:
+    """A scorecard line's cells (scorecard_cell each), joined: one template lookup per line, not per cell."""
+    return mark_safe("".join(scorecard_cell(cell) for cell in cells))
+
+
+@lru_cache(maxsize=PRESENTATION_CACHE_SIZE)
+def _scorecard_cell(status: str | None, numerator: int, denominator: int, percent: Decimal, language: str) -> SafeString:
     return format_html(
         '<td class="status-{}" title="{} / {}">{}<span class="status-word">{}</span></td>',
-        row.status or "none", localize(row.numerator), localize(row.denominator), percent_text(row.percent),
-        status_label(row.status),
+        status or "none", localize(numerator), localize(denominator), percent_text(percent), status_label(status),
     )
 
 
@@ -114,14 +135,33 @@ def target_lines(indicator: IndicatorAttainment, years) -> list[tuple[TargetSpec
     return lines
 
 
-@register.inclusion_tag("includes/_attainment_trend.html")
-def trend_chart(indicator: IndicatorAttainment, years=(), chart_id: str = "") -> dict:
+@register.simple_tag
+def trend_chart(indicator: IndicatorAttainment, years=(), chart_id: str = "") -> SafeString:
     """Year-end values as a line, every target year's target as a labelled horizontal line, and the
     projection to the chosen target year's deadline (only while it is ahead) as a dashed line."""
+    chart = _Chart(indicator.localized_name, tuple(indicator.trend), tuple(indicator.targets), indicator.projection)
+    return _trend_chart(chart, tuple(years) or tuple(t.year for t in indicator.targets),
+                        chart_id or indicator.code, get_language())
+
+
+class _Chart(NamedTuple):
+    """What a trend chart shows of an indicator (hashable, to key the rendered charts)."""
+
+    name: str
+    trend: tuple
+    targets: tuple[TargetSpec, ...]
+    projection: Decimal | None
+
+
+@lru_cache(maxsize=PRESENTATION_CACHE_SIZE // 32)
+def _trend_chart(indicator: _Chart, years: tuple[int, ...], chart_id: str, language: str) -> SafeString:
+    return render_to_string("includes/_attainment_trend.html", _trend_context(indicator, years, chart_id))
+
+
+def _trend_context(indicator: _Chart, years: tuple[int, ...], chart_id: str) -> dict:
     points = [p for p in indicator.trend if p.percent is not None]
     if not points:
-        return {"empty": True, "indicator": indicator}
-    years = tuple(years) or tuple(t.year for t in indicator.targets)
+        return {"empty": True, "name": indicator.name}
     start = points[0].on
     ahead = [deadline(y) for y in years if deadline(y) > points[-1].on]
     end = max([points[-1].on, *ahead]) if indicator.projection is not None else points[-1].on
@@ -159,7 +199,7 @@ def trend_chart(indicator: IndicatorAttainment, years=(), chart_id: str = "") ->
             ticks.append((px, p.on.year))
             last_x = px
     return {
-        "empty": False, "indicator": indicator, "chart_id": chart_id or indicator.code, "width": CHART_W,
+        "empty": False, "name": indicator.name, "chart_id": chart_id, "width": CHART_W,
         "height": CHART_H, "line": line,
         # Dots and year ticks are joined here: looping over them in the template cost more than the
         # rest of the page's charts together. Only numbers computed above go in, so nothing needs escaping.

@@ -330,3 +330,11 @@ def test_old_person_url_leads_to_the_person_page(client, district_officer, outsi
     client.force_login(district_officer)
     response = client.get(url)
     assert response.status_code == 302 and response.url == reverse("targets:staff-detail", args=[person.pk])
+
+
+def test_links_to_a_person_go_straight_to_the_person_page(client, district_officer, person):
+    """Staff.get_absolute_url (every list and form's link) skips the old URL's redirect."""
+    page = reverse("targets:staff-detail", args=[person.pk])
+    assert person.get_absolute_url() == page
+    client.force_login(district_officer)
+    assert f'href="{page}"' in client.get(reverse("agencies:staff-list")).content.decode()

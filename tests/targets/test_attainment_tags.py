@@ -1,0 +1,49 @@
+"""The rendered cells and charts kept by value (attainment_tags): each language and figure its own."""
+import datetime
+from decimal import Decimal
+
+from django.utils import translation
+
+from targets.attainment import AttainmentRow, IndicatorAttainment
+from targets.dashboards import Cell
+from targets.rules import TargetSpec, TrendPoint
+from targets.templatetags.attainment_tags import scorecard_cells, trend_chart
+
+
+def _row(numerator: int, denominator: int, percent: str, status: str) -> AttainmentRow:
+    return AttainmentRow(scope="agency", level=None, agency_id=1, agency_code="A", agency_name="A",
+                         numerator=numerator, denominator=denominator, percent=Decimal(percent), met=None,
+                         status=status, gap=None)
+
+
+def _indicator(trend: tuple[TrendPoint, ...]) -> IndicatorAttainment:
+    return IndicatorAttainment(code="1a", name="Cán bộ tỉnh", name_en="Provincial staff", source="staff",
+                               target=None, targets=(TargetSpec(2020, ">", Decimal(90)),),
+                               province=None, levels=(), agencies=(), trend=trend)
+
+
+def test_a_cell_is_worded_in_the_active_language_and_shows_its_own_figures():
+    cells = [Cell(indicator=None, row=_row(959, 1000, "95.9", "met")),
+             Cell(indicator=None, row=_row(12, 100, "12.0", "behind")), Cell(indicator=None, row=None)]
+    with translation.override("vi"):
+        vietnamese = scorecard_cells(cells)
+    with translation.override("en"):
+        english = scorecard_cells(cells)
+    assert 'title="959 / 1000">95,9\u00a0%<span class="status-word">đạt</span></td>' in vietnamese
+    assert 'title="959 / 1000">95.9\u00a0%<span class="status-word">met</span></td>' in english
+    assert '<td class="status-behind" title="12 / 100">12.0\u00a0%' in english
+    assert english.endswith('<td class="text-muted">—</td>')
+
+
+def test_a_chart_changes_with_its_figures_and_its_language():
+    on = datetime.date(2020, 12, 31)
+    before = _indicator((TrendPoint(on=datetime.date(2019, 12, 31), numerator=4, denominator=10, percent=Decimal("40.0")),
+                         TrendPoint(on=on, numerator=5, denominator=10, percent=Decimal("50.0"))))
+    after = _indicator((TrendPoint(on=datetime.date(2019, 12, 31), numerator=4, denominator=10, percent=Decimal("40.0")),
+                        TrendPoint(on=on, numerator=7, denominator=10, percent=Decimal("70.0"))))
+    with translation.override("en"):
+        first, second = trend_chart(before, (2020,)), trend_chart(after, (2020,))
+        assert "Trend of Provincial staff" in first and "31/12/2020: 50.0\u00a0%" in first
+        assert "31/12/2020: 70.0\u00a0%" in second
+    with translation.override("vi"):
+        assert "Cán bộ tỉnh" in trend_chart(before, (2020,)) and "50,0\u00a0%" in trend_chart(before, (2020,))
