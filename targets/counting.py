@@ -554,27 +554,43 @@ class PersonStanding:
 def person_standings(*, staff: Staff, on: datetime.date) -> list[PersonStanding]:
     """For every staff and key-agency indicator of the current programme, where `staff` stands on `on`:
     the same population, counting and reason expressions the engine and the lists use, evaluated for
-    this one person in one query (plus the programme, the definitions and the key agency)."""
+    this one person in one query (plus the programme, the definitions and the key agency). Indicators
+    sharing a rule and categories share its expressions, each evaluated once."""
     basis = counting_basis()
     definitions = [d for d in indicator_definitions(basis.programme) if d.source != Indicator.Source.REPORTS]
     key = key_agency_of(staff.agency)
     members = [staff.agency_id] if key is not None else []
     annotations = {"active": ExpressionWrapper(active_on(on), output_field=BooleanField())}
-    for number, definition in enumerate(definitions):
+    names: list[tuple[str, str, str | None]] = []  # per definition: (population, counted, reason or None)
+
+    shared: dict[tuple, str] = {}
+
+    def named(prefix: str, rule_key: tuple, build) -> str:
+        if rule_key not in shared:
+            shared[rule_key] = f"{prefix}{len(shared)}"
+            annotations[shared[rule_key]] = build()
+        return shared[rule_key]
+
+    for definition in definitions:
         if definition.counts_people:
-            annotations[f"in{number}"] = ExpressionWrapper(population(definition, members), output_field=BooleanField())
-            annotations[f"reason{number}"] = _reason(definition, on, basis)
+            in_population = named("in", ("population", definition.staff_flag, definition.levels,
+                                         definition.key_agencies_only),
+                                  lambda d=definition: ExpressionWrapper(population(d, members), output_field=BooleanField()))
+            reason = named("reason", ("reason", definition.rule, definition.category_ids),
+                           lambda d=definition: _reason(d, on, basis))
         else:
-            annotations[f"in{number}"] = ExpressionWrapper(civil_servant() & Q(pk__in=[staff.pk] if key else []),
-                                                           output_field=BooleanField())
-        annotations[f"counted{number}"] = ExpressionWrapper(counted_by(definition, on, basis),
-                                                            output_field=BooleanField())
+            in_population = named("in", ("key agency",), lambda: ExpressionWrapper(
+                civil_servant() & Q(pk__in=[staff.pk] if key else []), output_field=BooleanField()))
+            reason = None
+        counted = named("counted", ("counted", definition.rule, definition.qualifications, definition.category_ids),
+                        lambda d=definition: ExpressionWrapper(counted_by(d, on, basis), output_field=BooleanField()))
+        names.append((in_population, counted, reason))
     facts = Staff.objects.filter(pk=staff.pk).annotate(**annotations).values(*annotations).get()
     standings = []
-    for number, definition in enumerate(definitions):
-        in_population = bool(facts["active"] and facts[f"in{number}"])
-        counted = in_population and bool(facts[f"counted{number}"])
-        reason = facts.get(f"reason{number}", "") if in_population and not counted else ""
+    for definition, (in_name, counted_name, reason_name) in zip(definitions, names, strict=True):
+        in_population = bool(facts["active"] and facts[in_name])
+        counted = in_population and bool(facts[counted_name])
+        reason = facts[reason_name] if reason_name and in_population and not counted else ""
         standings.append(PersonStanding(definition=definition, active=bool(facts["active"]),
                                         in_population=in_population, counted=counted, reason=reason or ""))
     return standings
