@@ -245,6 +245,14 @@ class Staff(models.Model):
         return "HĐ" if self.category == self.Category.HD else self.category
 
     @property
+    def it_qualification_label(self) -> str:
+        """get_it_qualification_display for tables of many people (Django's rebuilds the choices each call)."""
+        try:
+            return self.Qualification(self.it_qualification).label
+        except ValueError:
+            return self.it_qualification
+
+    @property
     def is_civil_servant(self) -> bool:
         return self.category in self.CIVIL_SERVANT_CATEGORIES
 

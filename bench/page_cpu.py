@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5444/portal_load .venv/bin/python bench/page_cpu.py
 
 For each page of load.READ_PAGES, as a leader (and an officer), N requests through Django's test
-client (the whole middleware stack, the session and the request log included), reporting the mean
+client (the whole middleware stack, the session and the request log included), reporting the median
 CPU time of this process per request (time.process_time: the database's own work is not in it) and
 the part of it spent rendering templates, with DEBUG off as in production. Figures are taken with the result cache warm
 (every reader after the first) and, for the pages that compute attainment, cold (the first reader
@@ -101,13 +101,14 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
         cold = []
         if "attainment" in label or label == "home":
-            for _ in range(3):
+            for _ in range(5):
                 cache.clear()
                 started = time.process_time()
                 assert client.get(url).status_code == 200
                 cold.append(time.process_time() - started)
-        print(f"{label:<22}{statistics.mean(cpu) * 1000:>16.1f}{statistics.mean(render) * 1000:>14.1f}"
-              f"{(statistics.mean(cold) * 1000 if cold else float('nan')):>13.1f}")
+        # Medians: a machine shared with other work adds outliers, not a uniform slowdown.
+        print(f"{label:<22}{statistics.median(cpu) * 1000:>16.1f}{statistics.median(render) * 1000:>14.1f}"
+              f"{(statistics.median(cold) * 1000 if cold else float('nan')):>13.1f}")
 
 
 if __name__ == "__main__":
