@@ -128,6 +128,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "portal.form_renderer.FormRenderer"
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 DATABASES = {
     "default": database_from_url(DATABASE_URL)
