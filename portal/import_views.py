@@ -36,8 +36,11 @@ from .imports import (
     get_format,
     import_cancel,
     import_confirm,
+    import_mark_failed,
     import_submit,
+    is_stalled,
     preview_expired,
+    stalled_message,
     template_workbook,
 )
 from .models import ImportRun
@@ -167,11 +170,15 @@ def _plan_groups(summary: dict) -> list[tuple[str, list[dict], int]]:
             for action in PLAN_LABELS if rows.get(action)]
 
 
-def _progress(run: ImportRun) -> dict | None:
+def _progress(run: ImportRun, now=None) -> dict | None:
+    """Where a running run stands, for its page and the history (None once it ended). A stalled run
+    carries the message saying why it will not end."""
     if not run.is_running:
         return None
+    stalled = is_stalled(run, now)
     return {"label": STAGE_LABELS.get(run.stage, run.stage), "done": run.rows_done, "total": run.rows_total,
-            "waiting": run.stage == ""}
+            "waiting": run.stage == "" and not stalled, "stalled": stalled,
+            "stalled_message": stalled_message(run) if stalled else ""}
 
 
 @login_required
@@ -238,6 +245,19 @@ def run_cancel(request, pk):
     return redirect(_back_url(run))
 
 
+@require_POST
+@login_required
+def run_mark_failed(request, pk):
+    """Fail a stalled run (its worker died): nothing was written, and its file may be uploaded again."""
+    run = _get_run(request.user, pk)
+    if import_mark_failed(run=run):
+        messages.info(request, _("The import of %(file)s was marked as failed; nothing was written. "
+                                 "Upload the file again.") % {"file": run.file_name})
+    else:
+        messages.warning(request, _("This import is not stalled: it ended or shows progress again."))
+    return redirect(run)
+
+
 @login_required
 def run_bad_rows(request, pk):
     run = _get_run(request.user, pk, with_data=True)
@@ -262,7 +282,8 @@ def import_history(request):
         ChangeRecord.objects.filter(action=ChangeRecord.Action.IMPORT, user__isnull=True).order_by("-created_at")[:100]
     )
     rows = [{"run": run, "summary": " ".join(plain_summary(run)), "progress": _progress(run)} for run in runs]
-    running = any(row["progress"] for row in rows)
+    # A stalled run will not move: only live ones keep the page refreshing.
+    running = any(row["progress"] and not row["progress"]["stalled"] for row in rows)
     return render(request, "imports/importrun_list.html", {"rows": rows, "command_line": command_line, "running": running})
 
 
