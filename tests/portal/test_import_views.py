@@ -1,11 +1,14 @@
 import dataclasses
 import datetime
 import hashlib
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -602,3 +605,40 @@ def test_a_check_that_ends_after_its_run_was_marked_failed_leaves_it_failed(admi
     admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
     run = ImportRun.objects.get()
     assert run.status == "failed" and run.summary == {"failure": "stalled"}
+
+
+# --- issue 11: pages that reload themselves while an import runs stay cheap -------------------------
+
+PLAIN_COLUMN = r'(?<!\()"portal_importrun"\."{}"'
+
+
+def _loaded_columns(queries) -> set[str]:
+    """The import run's big columns selected as such (not through a JSON key extraction)."""
+    sql = " ".join(q["sql"] for q in queries if "portal_importrun" in q["sql"])
+    return {column for column in ("data", "summary") if re.search(PLAIN_COLUMN.format(column), sql)}
+
+
+def test_the_progress_page_reads_neither_the_file_nor_the_previews_lists(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    rows = [[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(300)]
+    run = preview(admin_client, roster(*rows))
+    assert len(run.summary["plan"]["rows"]["created"]) == 200  # the preview lists 200 of them
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    ImportRun.objects.filter(pk=run.pk).update(status="applying", stage="writing", heartbeat_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert len(queries) == 3  # the session, the user, the run
+    assert _loaded_columns(queries.captured_queries) == set()
+    assert "Writing the data" in page and "Staff roster: 300 new, 0 changed, 0 unchanged." in page
+    assert "CB150" not in page and 'data-refresh-seconds="1"' in page
+    with CaptureQueriesContext(connection) as queries:
+        history = admin_client.get(reverse("imports:history")).content.decode()
+    assert _loaded_columns(queries.captured_queries) == set()
+    assert "300 new, 0 changed, 0 unchanged" in history
+
+
+def test_an_ended_run_shows_the_previews_lists_again(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    run = preview(admin_client, roster(*[[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(30)]))
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "CB15" in page and "Confirm and import" in page and run.checksum in page
