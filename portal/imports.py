@@ -278,7 +278,7 @@ def is_stalled(run: ImportRun, now: datetime.datetime | None = None) -> bool:
 
 def stalled_message(run: ImportRun) -> str:
     """Why a stalled run will never end, and what its being stalled means for the data."""
-    minutes = max(1, round(stall_after().total_seconds() / 60))
+    minutes = max(1, int(stall_after().total_seconds() // 60))  # rounded down: "more than" stays true
     silent = ngettext("No sign of progress for more than %(minutes)d minute: the import worker has stopped "
                       "or is not running.",
                       "No sign of progress for more than %(minutes)d minutes: the import worker has stopped "
