@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,8 +37,11 @@ from .imports import (
     get_format,
     import_cancel,
     import_confirm,
+    import_mark_failed,
     import_submit,
+    is_stalled,
     preview_expired,
+    stalled_message,
     template_workbook,
 )
 from .models import ImportRun
@@ -95,12 +99,35 @@ def _preview(request, form, *, kind: str, options: dict) -> ImportRun | None:
         return None
 
 
-def _get_run(user, pk, *, with_data: bool = False) -> ImportRun:
-    """Administrators reach every run; officers only the course-participant runs they uploaded."""
+def _with_outline(qs):
+    """Runs without their bytes and their summary, but with the outline of the summary that the
+    plain-language sentences read, taken out by the database (`outline`). A preview's summary lists
+    hundreds of rows and erased values: the pages that reload themselves while imports run (the
+    progress page every second, the history every three) never load or render those lists."""
+    return qs.defer("data", "summary").annotate(
+        outline_counts=F("summary__counts"), outline_parts=F("summary__parts"),
+        outline_erased=F("summary__plan__erased_count"), outline_keep_blanks=F("summary__plan__keep_blanks"),
+    )
+
+
+def _outline(run: ImportRun) -> dict:
+    """The summary of a run fetched by _with_outline, as far as plain_summary reads it."""
+    return {"counts": run.outline_counts or {}, "parts": run.outline_parts or {},
+            "plan": {"erased_count": run.outline_erased or 0, "keep_blanks": bool(run.outline_keep_blanks)}}
+
+
+def _get_run(user, pk, *, with_data: bool = False, outline: bool = False) -> ImportRun:
+    """Administrators reach every run; officers only the course-participant runs they uploaded.
+
+    With `outline`, the run comes without its summary (see _with_outline): reading run.summary then
+    costs one more query.
+    """
     if not (user.is_administrator or user.is_officer):
         raise PermissionDenied
     qs = ImportRun.objects.select_related("user")
-    if not with_data:
+    if outline:
+        qs = _with_outline(qs)
+    elif not with_data:
         qs = qs.defer("data")
     if user.is_administrator:
         return get_object_or_404(qs, pk=pk)
@@ -117,9 +144,10 @@ def _back_url(run: ImportRun) -> str:
     return reverse("imports:upload", args=[run.kind])
 
 
-def plain_summary(run: ImportRun) -> list[str]:
-    """What the run does (or did), in sentences a person reads without knowing the format."""
-    summary = run.summary or {}
+def plain_summary(run: ImportRun, summary: dict | None = None) -> list[str]:
+    """What the run does (or did), in sentences a person reads without knowing the format
+    (from `summary`, by default the run's, or its outline: only counts, parts and the plan's erasures are read)."""
+    summary = (run.summary if summary is None else summary) or {}
     counts = summary.get("counts") or {}
     if not counts:
         return []
@@ -167,17 +195,28 @@ def _plan_groups(summary: dict) -> list[tuple[str, list[dict], int]]:
             for action in PLAN_LABELS if rows.get(action)]
 
 
-def _progress(run: ImportRun) -> dict | None:
+def _progress(run: ImportRun, now=None) -> dict | None:
+    """Where a running run stands, for its page and the history (None once it ended). A stalled run
+    carries the message saying why it will not end."""
     if not run.is_running:
         return None
+    stalled = is_stalled(run, now)
     return {"label": STAGE_LABELS.get(run.stage, run.stage), "done": run.rows_done, "total": run.rows_total,
-            "waiting": run.stage == ""}
+            "waiting": run.stage == "" and not stalled, "stalled": stalled,
+            "stalled_message": stalled_message(run) if stalled else ""}
 
 
 @login_required
 def run_detail(request, pk):
-    run = _get_run(request.user, pk)
-    summary = run.summary or {}
+    run = _get_run(request.user, pk, outline=True)
+    progress = _progress(run)
+    if progress:
+        # The page reloads itself every second until the run ends: it shows where the run stands and
+        # what it does, in sentences, never the preview's lists (shown again once the run has ended).
+        ctx = {"run": run, "progress": progress, "sentences": plain_summary(run, _outline(run)),
+               "deactivate_missing": bool(run.options.get("deactivate_missing")), "back_url": _back_url(run)}
+        return render(request, "imports/importrun_detail.html", ctx)
+    summary = run.summary or {}  # the deferred field: one more query, on a page that no longer reloads
     errors = summary.get("errors") or []
     plan = summary.get("plan") or {}
     ctx = {
@@ -199,7 +238,7 @@ def run_detail(request, pk):
         "expired": run.is_previewed and preview_expired(run),
         "preview_days": PREVIEW_KEPT_FOR.days,
         "can_confirm": run.is_previewed and run.error_count == 0 and not preview_expired(run),
-        "progress": _progress(run),
+        "progress": None,
     }
     return render(request, "imports/importrun_detail.html", ctx)
 
@@ -238,6 +277,19 @@ def run_cancel(request, pk):
     return redirect(_back_url(run))
 
 
+@require_POST
+@login_required
+def run_mark_failed(request, pk):
+    """Fail a stalled run (its worker died): nothing was written, and its file may be uploaded again."""
+    run = _get_run(request.user, pk)
+    if import_mark_failed(run=run):
+        messages.info(request, _("The import of %(file)s was marked as failed; nothing was written. "
+                                 "Upload the file again.") % {"file": run.file_name})
+    else:
+        messages.warning(request, _("This import is not stalled: it ended or shows progress again."))
+    return redirect(run)
+
+
 @login_required
 def run_bad_rows(request, pk):
     run = _get_run(request.user, pk, with_data=True)
@@ -257,12 +309,14 @@ def run_file(request, pk):
 
 @administrator_required
 def import_history(request):
-    runs = list(ImportRun.objects.defer("data").select_related("user")[:200])
+    runs = list(_with_outline(ImportRun.objects.select_related("user"))[:200])
     command_line = list(
         ChangeRecord.objects.filter(action=ChangeRecord.Action.IMPORT, user__isnull=True).order_by("-created_at")[:100]
     )
-    rows = [{"run": run, "summary": " ".join(plain_summary(run)), "progress": _progress(run)} for run in runs]
-    running = any(row["progress"] for row in rows)
+    rows = [{"run": run, "summary": " ".join(plain_summary(run, _outline(run))), "progress": _progress(run)}
+            for run in runs]
+    # A stalled run will not move: only live ones keep the page refreshing.
+    running = any(row["progress"] and not row["progress"]["stalled"] for row in rows)
     return render(request, "imports/importrun_list.html", {"rows": rows, "command_line": command_line, "running": running})
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks import task
 
 from agencies.agency_import import SHEETS as AGENCY_SHEETS
@@ -106,7 +107,7 @@ def _read(run: ImportRun, data: bytes, *, user, dry_run: bool, progress: Progres
 
 def _new_run(*, kind: str, data: bytes, file_name: str, user, options: dict | None, status: str) -> ImportRun:
     return ImportRun(kind=kind, file_name=file_name[:255], checksum=hashlib.sha256(data).hexdigest(), size=len(data),
-                     data=data, user=user, options=options or {}, status=status)
+                     data=data, user=user, options=options or {}, status=status, heartbeat_at=timezone.now())
 
 
 def _store_preview(run: ImportRun, result: ImportResult) -> None:
@@ -149,15 +150,21 @@ def import_preview(*, kind: str, data: bytes, file_name: str, user, options: dic
 
 def _progress_of(run: ImportRun) -> Progress:
     def report(stage: str, done: int, total: int) -> None:
-        ImportRun.objects.filter(pk=run.pk).update(stage=stage, rows_done=done, rows_total=total)
+        # Each report is also the heartbeat that tells a live run from one whose worker died (is_stalled).
+        ImportRun.objects.filter(pk=run.pk).update(stage=stage, rows_done=done, rows_total=total,
+                                                   heartbeat_at=timezone.now())
     return report
 
 
 @task()
 def check_import(run_id: int) -> None:
     """The task that checks a queued upload and turns it into a preview (or a failed run)."""
+    # "Reading the file" is shown as soon as the worker takes the run, before its bytes are loaded;
+    # the update finds nothing when the run was marked failed while it waited.
+    started = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.CHECKING).update(
+        stage=READING, rows_done=0, rows_total=0, heartbeat_at=timezone.now())
     run = ImportRun.objects.select_related("user__agency").filter(pk=run_id, status=ImportRun.Status.CHECKING).first()
-    if run is None:
+    if not started or run is None:
         return
     with translation.override(run.options.get("language") or settings.LANGUAGE_CODE):
         _check(run)
@@ -165,7 +172,6 @@ def check_import(run_id: int) -> None:
 
 def _check(run: ImportRun) -> None:
     progress = _progress_of(run)
-    progress(READING, 0, 0)
     try:
         result = _read(run, bytes(run.data), user=run.user, dry_run=True, progress=progress)
     except UnusableFile as exc:
@@ -176,7 +182,10 @@ def _check(run: ImportRun) -> None:
         _fail(run, _("The file could not be checked because of an error in the portal; it has been logged."))
         return
     _store_preview(run, result)
-    run.save(update_fields=["summary", "error_count", "status", "stage"])
+    # Only a run still being checked becomes a preview: one marked failed meanwhile (taken for
+    # stalled) stays failed, and its file is uploaded again.
+    ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.CHECKING).update(
+        summary=run.summary, error_count=run.error_count, status=run.status, stage=run.stage)
 
 
 def import_confirm(*, run: ImportRun, user, keep_blanks: bool = False) -> bool:
@@ -195,7 +204,8 @@ def import_confirm(*, run: ImportRun, user, keep_blanks: bool = False) -> bool:
         return False
     options = {**(run.options or {}), "keep_blanks": keep_blanks}
     claimed = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED).update(
-        status=ImportRun.Status.APPLYING, options=options, stage="", rows_done=0, rows_total=0
+        status=ImportRun.Status.APPLYING, options=options, stage="", rows_done=0, rows_total=0,
+        heartbeat_at=timezone.now(),
     )
     if claimed:
         apply_import.enqueue(run.pk, user.pk)
@@ -233,6 +243,8 @@ def _apply(run: ImportRun, user: User) -> None:
     run.status = ImportRun.Status.APPLIED if result.applied else ImportRun.Status.FAILED
     run.applied_at = timezone.now() if result.applied else None
     run.stage = ""
+    # Saved even if the run was marked failed meanwhile (taken for stalled): its rows were committed,
+    # and the run says so rather than "nothing was written".
     run.save(update_fields=["summary", "error_count", "status", "applied_at", "stage"])
 
 
@@ -252,6 +264,44 @@ def _fail(run: ImportRun, message: str, *, drop_data: bool = False) -> None:
         run.data = b""
         fields.append("data")
     run.save(update_fields=fields)
+
+
+def stall_after() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.IMPORT_STALL_AFTER)
+
+
+def is_stalled(run: ImportRun, now: datetime.datetime | None = None) -> bool:
+    """True when a run being checked or written has given no sign of progress for IMPORT_STALL_AFTER:
+    its worker was stopped or killed, or none is running."""
+    return run.is_running and run.last_seen < (now or timezone.now()) - stall_after()
+
+
+def stalled_message(run: ImportRun) -> str:
+    """Why a stalled run will never end, and what its being stalled means for the data."""
+    minutes = max(1, int(stall_after().total_seconds() // 60))  # rounded down: "more than" stays true
+    silent = ngettext("No sign of progress for more than %(minutes)d minute: the import worker has stopped "
+                      "or is not running.",
+                      "No sign of progress for more than %(minutes)d minutes: the import worker has stopped "
+                      "or is not running.", minutes) % {"minutes": minutes}
+    if run.status == ImportRun.Status.APPLYING:
+        return " ".join([silent, _("Nothing of this file was written: its rows are written in one transaction, "
+                                   "which a stopped worker never commits.")])
+    return " ".join([silent, _("Nothing was written: the file was still being checked.")])
+
+
+def import_mark_failed(*, run: ImportRun, now: datetime.datetime | None = None) -> bool:
+    """Mark a stalled run failed, so that its file can be uploaded again; False when it was not stalled.
+
+    The update is conditional on the silence, so a run whose worker reported meanwhile is left running.
+    """
+    if not is_stalled(run, now):
+        return False
+    limit = (now or timezone.now()) - stall_after()
+    summary = {**(run.summary or {}), "failure": " ".join([stalled_message(run), _("Upload the file again.")])}
+    updated = ImportRun.objects.filter(
+        Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, created_at__lt=limit), pk=run.pk, status=run.status,
+    ).update(status=ImportRun.Status.FAILED, stage="", summary=summary)
+    return bool(updated)
 
 
 def import_cancel(*, run: ImportRun) -> bool:

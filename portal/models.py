@@ -53,6 +53,9 @@ class ImportRun(models.Model):
     stage = models.CharField(_("stage"), max_length=16, blank=True, default="")
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    # The last sign of life of the work on this run: set when it is queued (upload, confirmation) and
+    # by every progress report. A running run silent for settings.IMPORT_STALL_AFTER has lost its worker.
+    heartbeat_at = models.DateTimeField(_("last sign of progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -78,3 +81,8 @@ class ImportRun(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.APPLYING)
+
+    @property
+    def last_seen(self):
+        """When the work on this run last gave a sign of life (runs queued before heartbeats: their upload)."""
+        return self.heartbeat_at or self.created_at

@@ -222,6 +222,10 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 300 * 1
 # a small file asking for a huge grid is refused instead of exhausting the server.
 IMPORT_PARSE_MEMORY_BYTES = env_int("IMPORT_PARSE_MEMORY_BYTES", 1024 * 1024 * 1024)
 IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 60)
+# Seconds without a sign of progress after which a running import is shown as stalled (its worker was
+# stopped or killed) and may be marked failed. The longest silence of a live import is the parse
+# (IMPORT_PARSE_SECONDS) or the write's one transaction (under a minute for 50,000 rows), so keep it well above both.
+IMPORT_STALL_AFTER = env_int("IMPORT_STALL_AFTER", 600)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 CSRF_COOKIE_HTTPONLY = True

@@ -7,6 +7,10 @@ class TargetsConfig(AppConfig):
     verbose_name = _("Programmes and targets")
 
     def ready(self):
+        from training import needs
+
+        from .needs import IndicatorNeeds
         from .results import connect_version_bumps
 
         connect_version_bumps()
+        needs.register(IndicatorNeeds())

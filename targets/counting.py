@@ -514,11 +514,21 @@ def _reason(definition: IndicatorDefinition, day: datetime.date, basis: Counting
     )
 
 
-def key_member_ids(agency: Agency) -> list[int]:
-    """The agencies of `agency`'s subtree inside some key agency's same-level subtree (one query)."""
+def key_member_ids(agency: Agency | None) -> list[int]:
+    """The agencies of `agency`'s subtree (None: of the whole tree) inside some key agency's same-level
+    subtree (one query)."""
     nodes = agency_nodes(agency)
     owners = key_owners(nodes)
-    return [pk for pk, keys in owners.items() if keys and nodes[pk].path.startswith(agency.path)]
+    prefix = agency.path if agency is not None else ""
+    return [pk for pk, keys in owners.items() if keys and nodes[pk].path.startswith(prefix)]
+
+
+def not_counted_among(qs: QuerySet, *, definition: IndicatorDefinition, as_of: datetime.date, basis: CountingBasis,
+                      members: Iterable[int] | None) -> QuerySet:
+    """The people of `qs` in an indicator's population on `as_of` who do not count for it yet: the rule of
+    the not-counted lists and of the add-participants filter (`members`: key_member_ids of the subtree
+    searched, for an indicator of key agencies only)."""
+    return qs.filter(population(definition, members) & active_on(as_of)).exclude(counted_by(definition, as_of, basis))
 
 
 def not_counted_staff(*, definition: IndicatorDefinition, agency: Agency, as_of: datetime.date) -> QuerySet:
@@ -533,8 +543,9 @@ def not_counted_staff(*, definition: IndicatorDefinition, agency: Agency, as_of:
         raise ValueError("Only staff indicators list people.")
     basis = counting_basis()
     members = key_member_ids(agency) if definition.key_agencies_only else None
-    qs = Staff.objects.in_subtree(agency).filter(population(definition, members) & active_on(as_of))
-    return qs.exclude(counted_by(definition, as_of, basis)).annotate(reason=_reason(definition, as_of, basis))
+    qs = not_counted_among(Staff.objects.in_subtree(agency), definition=definition, as_of=as_of, basis=basis,
+                           members=members)
+    return qs.annotate(reason=_reason(definition, as_of, basis))
 
 
 # --- one person --------------------------------------------------------------------------------

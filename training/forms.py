@@ -11,6 +11,7 @@ from agencies.forms import AgencyChoiceField, DayMonthYearInput, VersionField
 from agencies.models import Agency, User
 
 from .models import Course, CourseCategory, TrainingRecord
+from .needs import need_choices
 from .selectors import NEEDED, UNTRAINED
 
 
@@ -78,6 +79,8 @@ class ParticipantSearchForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
+        # "Still needed for indicator X", from the indicators of the current programme (training.needs).
+        self.fields["need"].choices = [*self.fields["need"].choices, *need_choices()]
 
     @property
     def has_criteria(self) -> bool:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency, Staff, User
 from sheets.text import fold
 
+from . import needs
 from .models import Course, FirstPass, PassCutoff, TrainingRecord
 
 NEEDED, UNTRAINED = "needed", "untrained"
@@ -43,7 +44,8 @@ def candidates(*, user: User, course: Course, q: str = "", unit: Agency | None =
     """The people matching a search, each with their standing for the course (with_standing).
 
     `need` narrows them to NEEDED (counted in some indicator's population, CBCCVC, and not yet
-    counted for this course's category) or UNTRAINED (on no course yet).
+    counted for this course's category), UNTRAINED (on no course yet), or a filter of training.needs
+    ("indicator:<code>": in that indicator's population today and not counted for it).
     """
     qs = with_standing(candidate_base(user=user, course=course).search(q), course=course)
     if unit is not None:
@@ -54,6 +56,12 @@ def candidates(*, user: User, course: Course, q: str = "", unit: Agency | None =
         qs = qs.civil_servants().filter(counted=False)
     elif need == UNTRAINED:
         qs = qs.filter(trained=False)
+    elif need:
+        if not needs.is_provided(need):
+            raise ValueError(f"Unknown filter {need!r}")
+        # The subtree searched: the unit chosen, else the officer's own (administrators: everything).
+        within = unit if unit is not None else (None if user.is_administrator else user.agency)
+        qs = needs.narrow(qs, need, on=timezone.localdate(), within=within)
     return qs.order_by("agency__path", "name_folded", "pk")
 
 

@@ -1,15 +1,28 @@
 import dataclasses
 import datetime
 import hashlib
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from agencies.models import Agency, ChangeRecord, Staff
-from portal.imports import FORMATS, PREVIEW_KEPT_FOR
+from portal.imports import (
+    FORMATS,
+    PREVIEW_KEPT_FOR,
+    _progress_of,
+    apply_import,
+    check_import,
+    import_mark_failed,
+    is_stalled,
+)
 from portal.models import ImportRun
 from tests.conftest import make_course, make_staff, make_user
 from tests.workbooks import ROSTER_HEADERS, read_back, xlsx
@@ -432,3 +445,200 @@ def test_downloads_are_never_stored_by_the_browser(admin_client, tree):
                 reverse("imports:run-file", args=[run.pk]), run.get_absolute_url()):
         response = admin_client.get(url)
         assert response.status_code == 200 and "no-store" in response["Cache-Control"], url
+
+
+# --- issue 11: an import whose worker died ---------------------------------------------------------
+
+STALL = datetime.timedelta(seconds=600)
+
+
+def running(client, status="checking", **fields):
+    """A run as its worker left it: being checked (or written), last heard of at `heartbeat_at`."""
+    run = preview(client, roster(["CB1", "An", "SNV", "CC"]))
+    ImportRun.objects.filter(pk=run.pk).update(status=status, **{"stage": "checking", "rows_done": 12000,
+                                                                 "rows_total": 50000, **fields})
+    run.refresh_from_db()
+    return run
+
+
+def test_a_running_import_is_stalled_only_after_its_silence_passes_the_limit(admin_client, tree, settings):
+    settings.IMPORT_STALL_AFTER = 600
+    beat = timezone.now()
+    run = running(admin_client, heartbeat_at=beat)
+    assert not is_stalled(run, now=beat + STALL - datetime.timedelta(seconds=1))
+    assert not is_stalled(run, now=beat + STALL)
+    assert is_stalled(run, now=beat + STALL + datetime.timedelta(seconds=1))
+    settings.IMPORT_STALL_AFTER = 3600
+    assert not is_stalled(run, now=beat + STALL + datetime.timedelta(seconds=1))
+    # A run queued before heartbeats existed counts from its upload; an ended run never stalls.
+    run.heartbeat_at = None
+    assert is_stalled(run, now=run.created_at + datetime.timedelta(hours=2))
+    run.status = ImportRun.Status.PREVIEWED
+    assert not is_stalled(run, now=run.created_at + datetime.timedelta(days=1))
+
+
+def test_every_progress_report_is_a_heartbeat(admin_client, tree):
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    run = running(admin_client, heartbeat_at=long_ago)
+    assert is_stalled(run)
+    _progress_of(run)("checking", 13000, 50000)
+    run.refresh_from_db()
+    assert run.rows_done == 13000 and run.heartbeat_at > long_ago and not is_stalled(run)
+
+
+def test_uploading_and_confirming_start_the_heartbeat(admin_client, tree, settings):
+    settings.TASKS = DATABASE_TASKS  # queued, with no worker to take them
+    before = timezone.now()
+    admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
+    run = ImportRun.objects.get()
+    assert run.status == "checking" and run.heartbeat_at >= before
+    assert is_stalled(run, now=run.heartbeat_at + STALL + datetime.timedelta(seconds=1))
+    ImportRun.objects.filter(pk=run.pk).update(status="previewed", heartbeat_at=before - datetime.timedelta(days=1))
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == "applying" and run.heartbeat_at >= before and not is_stalled(run)
+
+
+@pytest.mark.parametrize("status, written", [("checking", "Nothing was written: the file was still being checked."),
+                                             ("applying", "Nothing of this file was written: its rows are written in "
+                                                          "one transaction, which a stopped worker never commits.")])
+def test_a_stalled_run_says_so_on_its_page_and_in_the_history(admin_client, tree, status, written):
+    run = running(admin_client, status=status, heartbeat_at=timezone.now() - STALL - datetime.timedelta(minutes=1))
+    admin_client.cookies["django_language"] = "en"
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "This import has stalled" in page
+    assert "No sign of progress for more than 10 minutes: the import worker has stopped or is not running." in page
+    assert written in page and "Last progress: Checking the rows, rows 12000 of 50000." in page
+    assert f'action="{reverse("imports:run-mark-failed", args=[run.pk])}"' in page and "Mark as failed" in page
+    assert "data-refresh-seconds" not in page and "js/refresh.js" not in page  # it will not move by itself
+    history = admin_client.get(reverse("imports:history")).content.decode()
+    assert "Stalled" in history and "open it to mark it as failed" in history and "data-refresh-seconds" not in history
+    admin_client.cookies["django_language"] = "vi"
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "This import has stalled" not in page and "Đánh dấu thất bại" in page
+
+
+def test_a_live_run_shows_no_stall(admin_client, tree):
+    run = running(admin_client, heartbeat_at=timezone.now() - STALL + datetime.timedelta(minutes=1))
+    admin_client.cookies["django_language"] = "en"
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "This import has stalled" not in page and 'data-refresh-seconds="1"' in page
+    assert "Mark as failed" not in page
+
+
+def test_marking_a_stalled_run_failed_lets_the_file_be_uploaded_again(admin_client, tree):
+    run = running(admin_client, status="applying", heartbeat_at=timezone.now() - STALL - datetime.timedelta(minutes=1))
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(reverse("imports:run-mark-failed", args=[run.pk]), follow=True)
+    run.refresh_from_db()
+    assert (run.status, run.stage) == ("failed", "")
+    assert "Nothing of this file was written" in run.summary["failure"]
+    page = response.content.decode()
+    assert "was marked as failed; nothing was written" in page and "Not applied: nothing was written." in page
+    assert "Mark as failed" not in page and not Staff.objects.exists()
+    # The worker, were it to come back, leaves the run alone; the same file goes through again.
+    apply_import.call(run.pk, run.user_id)
+    check_import.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and not Staff.objects.exists()
+    again = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
+    admin_client.post(reverse("imports:run-apply", args=[again.pk]))
+    assert Staff.objects.get().code == "CB1"
+
+
+def test_a_run_that_is_not_stalled_is_not_marked_failed(admin_client, tree):
+    live = running(admin_client, heartbeat_at=timezone.now())
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(reverse("imports:run-mark-failed", args=[live.pk]), follow=True)
+    assert "This import is not stalled" in response.content.decode()
+    assert ImportRun.objects.get(pk=live.pk).status == "checking"
+    previewed = preview(admin_client, roster(["CB2", "Bình", "SNV", "CC"]))
+    admin_client.post(reverse("imports:run-mark-failed", args=[previewed.pk]))
+    assert ImportRun.objects.get(pk=previewed.pk).status == "previewed"
+    # Seen stalled on a page, but its worker reported since: the conditional update leaves it running.
+    stale = running(admin_client, heartbeat_at=timezone.now() - STALL - datetime.timedelta(minutes=1))
+    ImportRun.objects.filter(pk=stale.pk).update(heartbeat_at=timezone.now())
+    assert not import_mark_failed(run=stale)
+    assert ImportRun.objects.get(pk=stale.pk).status == "checking"
+
+
+def test_marking_failed_is_a_post_for_the_runs_owner_only(client, tree, district_officer, outsider, leader):
+    course = make_course(code="KH-A", agency=tree.district_a)
+    make_staff(code="A1", agency=tree.commune_a1)
+    client.force_login(district_officer)
+    client.post(reverse("imports:course-participants", args=[course.pk]),
+                {"file": upload(participants(["A1", "KH-A", "Đạt"]))})
+    run = ImportRun.objects.get()
+    ImportRun.objects.filter(pk=run.pk).update(status="checking",
+                                               heartbeat_at=timezone.now() - STALL - datetime.timedelta(minutes=1))
+    url = reverse("imports:run-mark-failed", args=[run.pk])
+    assert client.get(url).status_code == 405
+    client.logout()
+    response = client.post(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    client.force_login(outsider)
+    assert client.post(url).status_code == 404
+    client.force_login(leader)
+    assert client.post(url).status_code == 403
+    assert ImportRun.objects.get(pk=run.pk).status == "checking"
+    client.force_login(district_officer)
+    assert client.post(url).status_code == 302
+    assert ImportRun.objects.get(pk=run.pk).status == "failed"
+
+
+def test_marking_failed_needs_the_csrf_token(admin_client, tree, national_admin):
+    run = running(admin_client, heartbeat_at=timezone.now() - STALL - datetime.timedelta(minutes=1))
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(national_admin)
+    assert strict.post(reverse("imports:run-mark-failed", args=[run.pk])).status_code == 403
+    assert ImportRun.objects.get(pk=run.pk).status == "checking"
+
+
+def test_a_check_that_ends_after_its_run_was_marked_failed_leaves_it_failed(admin_client, tree, monkeypatch):
+    reader = FORMATS["roster"].reader
+
+    def slow(**kwargs):
+        # The administrator gives up on the run while the worker is still parsing it.
+        ImportRun.objects.filter(status="checking").update(status="failed", summary={"failure": "stalled"})
+        return reader(**kwargs)
+    monkeypatch.setitem(FORMATS, "roster", dataclasses.replace(FORMATS["roster"], reader=slow))
+    admin_client.post(reverse("imports:upload", args=["roster"]), {"file": upload(roster(["CB1", "An", "SNV", "CC"]))})
+    run = ImportRun.objects.get()
+    assert run.status == "failed" and run.summary == {"failure": "stalled"}
+
+
+# --- issue 11: pages that reload themselves while an import runs stay cheap -------------------------
+
+PLAIN_COLUMN = r'(?<!\()"portal_importrun"\."{}"'
+
+
+def _loaded_columns(queries) -> set[str]:
+    """The import run's big columns selected as such (not through a JSON key extraction)."""
+    sql = " ".join(q["sql"] for q in queries if "portal_importrun" in q["sql"])
+    return {column for column in ("data", "summary") if re.search(PLAIN_COLUMN.format(column), sql)}
+
+
+def test_the_progress_page_reads_neither_the_file_nor_the_previews_lists(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    rows = [[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(300)]
+    run = preview(admin_client, roster(*rows))
+    assert len(run.summary["plan"]["rows"]["created"]) == 200  # the preview lists 200 of them
+    admin_client.post(reverse("imports:run-apply", args=[run.pk]))
+    ImportRun.objects.filter(pk=run.pk).update(status="applying", stage="writing", heartbeat_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert len(queries) == 3  # the session, the user, the run
+    assert _loaded_columns(queries.captured_queries) == set()
+    assert "Writing the data" in page and "Staff roster: 300 new, 0 changed, 0 unchanged." in page
+    assert "CB150" not in page and 'data-refresh-seconds="1"' in page
+    with CaptureQueriesContext(connection) as queries:
+        history = admin_client.get(reverse("imports:history")).content.decode()
+    assert _loaded_columns(queries.captured_queries) == set()
+    assert "300 new, 0 changed, 0 unchanged" in history
+
+
+def test_an_ended_run_shows_the_previews_lists_again(admin_client, tree):
+    admin_client.cookies["django_language"] = "en"
+    run = preview(admin_client, roster(*[[f"CB{n}", f"Người {n}", "SNV", "CC"] for n in range(30)]))
+    page = admin_client.get(run.get_absolute_url()).content.decode()
+    assert "CB15" in page and "Confirm and import" in page and run.checksum in page

@@ -174,6 +174,10 @@ MATRIX = [
     line("imports:run-cancel",            "run",        GET,  "",     405,       405,         405,         405,    405),
     line("imports:run-cancel",            "run",        POST, "",     LOGIN,     (SAVED, 404), (404, SAVED), 403,  SAVED),
     line("imports:run-cancel",            "admin-run",  POST, "",     LOGIN,     404,         404,         403,    SAVED),
+    # Only a stalled run is marked failed: these are previews, so the allowed personas are sent back unchanged.
+    line("imports:run-mark-failed",       "run",        GET,  "",     405,       405,         405,         405,    405),
+    line("imports:run-mark-failed",       "run",        POST, "",     LOGIN,     (302, 404),  (404, 302),  403,    302),
+    line("imports:run-mark-failed",       "admin-run",  POST, "",     LOGIN,     404,         404,         403,    302),
 ]
 
 SINGLE_KINDS = (None, "guest", "province-course", "admin-run", "format")

@@ -7,11 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import ChangeRecord
+from agencies.models import Agency, ChangeRecord, Level, Staff
+from targets.counting import indicator_definition, not_counted_staff
 from tests.concurrency import concurrent_transactions, first_then_second
-from tests.conftest import Tree, make_course, make_record, make_staff, make_user
+from tests.conftest import Tree, make_agency, make_course, make_record, make_staff, make_user
 from training import services
-from training.models import FirstPass, TrainingRecord
+from training.models import CourseCategory, FirstPass, TrainingRecord
 from training.passes import refresh_first_passes
 
 pytestmark = pytest.mark.django_db
@@ -285,6 +286,134 @@ def test_filters_still_needed_and_in_no_course_yet(client, district_officer, tre
     response = client.post(reverse("training:participant-add", args=[course.pk]), {"need": "needed", "add_all": ""})
     assert response.status_code == 302
     assert list(TrainingRecord.objects.filter(course=course).values_list("staff__code", flat=True)) == ["A002"]
+
+
+# --- "still needed for indicator X" (training.needs, supplied by targets) -----------------------------
+
+def _passed(person, category, on, result="passed"):
+    course = make_course(category=CourseCategory.objects.get(code=category), start_date=on, end_date=on)
+    make_record(staff=person, course=course, result=result, completed_on=on if result == "passed" else None)
+
+
+@pytest.fixture
+def needs(tree, course):
+    """District A's people in each situation the indicators tell apart, and one person outside it."""
+    t = tree
+    t.district_unit = make_agency(code="H-A-P1", name="Phòng huyện A", level=Level.DISTRICT, kind=Agency.Kind.UNIT,
+                                  parent=t.district_a)
+    p = {
+        "never": make_staff(code="N01", agency=t.district_a),
+        "passed": make_staff(code="N02", agency=t.district_a),
+        "before_start": make_staff(code="N03", agency=t.district_a),
+        "failed": make_staff(code="N04", agency=t.district_unit),
+        "contract": make_staff(code="N05", agency=t.district_a, category=Staff.Category.HD),
+        "left": make_staff(code="N06", agency=t.district_a, left_on=datetime.date(2019, 1, 1)),
+        "commune": make_staff(code="N07", agency=t.commune_a1),
+        "commune_leader": make_staff(code="N08", agency=t.commune_a2, is_leader=True),
+        "it_basic": make_staff(code="N09", agency=t.district_unit, is_it_staff=True),
+        "it_security": make_staff(code="N10", agency=t.district_unit, is_it_staff=True),
+        "it_commune": make_staff(code="N11", agency=t.commune_a1, is_it_staff=True),
+        "joins_later": make_staff(code="N12", agency=t.district_a, joined_on=timezone.localdate()
+                                  + datetime.timedelta(days=30)),
+        "elsewhere": make_staff(code="N13", agency=t.district_b),
+        "it_elsewhere": make_staff(code="N14", agency=t.commune_b1, is_it_staff=True),
+    }
+    _passed(p["passed"], "egov", datetime.date(2018, 5, 2))
+    _passed(p["before_start"], "basic", datetime.date(2015, 5, 2))
+    _passed(p["failed"], "basic", datetime.date(2018, 5, 2), result="failed")
+    _passed(p["commune_leader"], "egov", datetime.date(2019, 5, 2))
+    _passed(p["it_basic"], "basic", datetime.date(2019, 5, 2))
+    _passed(p["it_security"], "security", datetime.date(2019, 5, 2))
+    refresh_first_passes()
+    return p
+
+
+def _codes(people, *names):
+    return sorted(people[name].code for name in names)
+
+
+@pytest.mark.parametrize("indicator, expected", [
+    ("staff-prov-district", ["never", "before_start", "failed"]),
+    ("staff-commune", ["commune", "it_commune"]),
+    ("leaders-trained", ["commune_leader"]),
+    ("it-staff-security", ["it_basic"]),  # key agency district A's same-level subtree only: not the commune's
+    ("it-staff-open-source", ["it_basic", "it_security"]),
+])
+def test_still_needed_for_an_indicator_lists_exactly_its_not_counted_people(
+        client, district_officer, tree, course, needs, indicator, expected):
+    client.force_login(district_officer)
+    found = sorted(_found(client, course, need=f"indicator:{indicator}"))
+    assert found == _codes(needs, *expected)
+    # The same rule as the engine's not-counted list for the officer's agency, today.
+    definition = indicator_definition(indicator)
+    listed = not_counted_staff(definition=definition, agency=tree.district_a, as_of=timezone.localdate())
+    assert found == sorted(listed.values_list("code", flat=True))
+
+
+def test_still_needed_for_an_indicator_within_a_unit_and_for_administrators(
+        client, district_officer, national_admin, tree, course, needs):
+    client.force_login(district_officer)
+    assert _found(client, course, need="indicator:it-staff-security", unit=tree.district_unit.pk) == ["N09"]
+    assert _found(client, course, need="indicator:staff-commune", unit=tree.commune_a2.pk) == []
+    client.force_login(national_admin)
+    today = timezone.localdate()
+    for code in ("staff-prov-district", "it-staff-security"):
+        listed = not_counted_staff(definition=indicator_definition(code), agency=tree.province, as_of=today)
+        assert sorted(_found(client, course, need=f"indicator:{code}")) == sorted(listed.values_list("code", flat=True))
+    assert "N14" not in _found(client, course, need="indicator:it-staff-security")  # commune B1: no key agency at its level
+    assert "N13" in _found(client, course, need="indicator:staff-prov-district")
+
+
+def test_people_already_on_the_course_are_not_offered_again(client, district_officer, course, needs):
+    make_record(staff=needs["never"], course=course, result="pending")
+    client.force_login(district_officer)
+    assert _found(client, course, need="indicator:staff-prov-district") == ["N03", "N04"]
+
+
+def test_the_indicator_filters_offered_are_those_a_course_can_move(client, district_officer, course):
+    client.force_login(district_officer)
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("training:participant-add", args=[course.pk]))
+    choices = dict(response.context["form"].fields["need"].choices)
+    assert choices["indicator:staff-commune"].startswith("Still needed for ")
+    assert "indicator:leaders-trained" in choices and "indicator:it-staff-security" in choices
+    # A degree is not earned on a course; agencies and reports are not people.
+    assert not {"indicator:it-staff-degree", "indicator:agency-cio", "indicator:teachers-it"} & set(choices)
+    assert "training needs" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["indicator:nope", "indicator:it-staff-degree", "nobody:x", "indicator"])
+def test_an_unknown_filter_is_a_form_error(client, district_officer, course, needs, value):
+    client.force_login(district_officer)
+    response = client.get(reverse("training:participant-add", args=[course.pk]), {"need": value})
+    assert response.status_code == 200
+    assert "need" in response.context["form"].errors and response.context["page"] is None
+    response = client.post(reverse("training:participant-add", args=[course.pk]), {"need": value, "add_all": ""})
+    assert response.status_code == 302 and not course.records.exists()
+
+
+def test_add_all_still_needed_for_an_indicator(client, district_officer, course, needs):
+    client.force_login(district_officer)
+    response = client.post(reverse("training:participant-add", args=[course.pk]),
+                           {"need": "indicator:it-staff-security", "add_all": ""})
+    assert response.status_code == 302
+    assert list(course.records.values_list("staff__code", flat=True)) == ["N09"]
+
+
+@pytest.mark.parametrize("indicator", ["staff-prov-district", "it-staff-security"])
+def test_the_indicator_filter_query_count_does_not_grow_with_people(
+        client, district_officer, tree, course, needs, indicator):
+    client.force_login(district_officer)
+    url = reverse("training:participant-add", args=[course.pk])
+    with CaptureQueriesContext(connection) as first:
+        client.get(url, {"need": f"indicator:{indicator}"})
+    for n in range(12):
+        make_staff(agency=tree.district_unit, is_it_staff=True)
+        make_agency(code=f"H-A-P{n + 2}", level=Level.DISTRICT, kind=Agency.Kind.UNIT, parent=tree.district_a)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url, {"need": f"indicator:{indicator}"})
+    assert response.context["page"].paginator.count >= 13
+    assert len(second) == len(first)
 
 
 def test_a_pasted_column_is_matched_by_code_or_accentless_name_and_the_rest_listed(
