@@ -75,7 +75,7 @@ def agency_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
                                  _("the same agency code is also on row %(row)s"))
 
     report(progress, WRITING if not dry_run else COMPARING)
-    with import_transaction():
+    with import_transaction(writes=not dry_run):
         stored = {a.code: a for a in Agency.objects.values_list("id", "code", "name", "level", "kind", "parent_id",
                                                                 named=True)}
         plan = _plan(rows, duplicated, stored, table.has("parent_code"), result)

@@ -124,7 +124,7 @@ def roster_import(
     fields = [f for key in present for f in FIELDS_OF[key]]
 
     report(progress, WRITING if not dry_run else COMPARING)
-    with import_transaction():
+    with import_transaction(writes=not dry_run):
         agency_ids = dict(Agency.objects.values_list("code", "id"))
         stored = {staff.code: staff for staff in Staff.objects.values_list(*STORED, named=True)}
         plan = _plan(rows, present, agency_ids, stored, result)

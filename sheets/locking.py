@@ -18,18 +18,20 @@ IMPORT_LOCK_KEY = zlib.crc32(b"portal-excel-import")
 
 
 @contextmanager
-def import_transaction():
+def import_transaction(*, writes: bool = True):
     """One transaction holding the import lock until it commits or rolls back.
 
     PostgreSQL: a transaction-level advisory lock, so a second import waits, then sees the first's
     rows and updates them. SQLite allows one writer at a time anyway; there the unique constraints
-    turn a lost race into an error that writes nothing.
+    turn a lost race into an error that writes nothing. A preview (`writes=False`) only reads: it
+    neither waits for the lock nor stamps the data version (the confirmed import compares again).
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-        import_written.send(sender=None)
+        if writes:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+            import_written.send(sender=None)
         yield
 
 

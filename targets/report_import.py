@@ -83,7 +83,7 @@ def report_import(*, data: bytes, file_name: str = "", user=None, dry_run: bool 
     )
 
     report(progress, WRITING if not dry_run else COMPARING)
-    with import_transaction():
+    with import_transaction(writes=not dry_run):
         plan = _plan(rows, duplicated, table.has("note"), {key for key in PARSERS if table.has(key)}, result)
         if result.errors:
             result.plan = Plan(keep_blanks=keep_blanks)

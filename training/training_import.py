@@ -113,7 +113,7 @@ def training_import(
         participant_rows = parse_rows(participant_table, PARTICIPANT_PARSERS, result, progress)
 
     report(progress, WRITING if not dry_run else COMPARING)
-    with import_transaction():
+    with import_transaction(writes=not dry_run):
         course_plan = _plan_courses(course_rows, course_table, result) if course is None else _CoursePlan()
         record_plan = _plan_records(participant_rows, course_plan, result, course=course, scope_path=scope_path)
         if result.errors:

@@ -292,3 +292,14 @@ def test_progress_is_reported_while_rows_are_checked_then_before_the_transaction
     calls.clear()
     run(xlsx(ROSTER_HEADERS, *rows[:10]), progress=lambda *args: calls.append(args))
     assert calls == [("checking", 0, 10), ("writing", 0, 0)]
+
+
+def test_a_preview_leaves_the_figures_version_alone_and_the_import_stamps_it(tree):
+    from agencies.versioning import data_version
+
+    data = xlsx(ROSTER_HEADERS, ["CB9", "Lê Văn Chín", "SNV", "CC"])
+    version = data_version()
+    assert run(data, dry_run=True).counts["created"] == 1
+    assert data_version() == version and not Staff.objects.filter(code="CB9").exists()
+    assert run(data).applied
+    assert data_version() > version
