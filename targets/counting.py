@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connections
@@ -431,6 +432,12 @@ def staff_counts(
     ) for m in measures]
     joined_at, left_at = at["joined"], at["left"]
 
+    # Which measures a group can count for follows from its flags and qualifications alone: worked
+    # out once per combination of them rather than for every group and measure.
+    tested = sorted({i for plan in plans for i in (plan.flag, plan.qualified) if i is not None})
+    tests_of = itemgetter(*tested) if tested else (lambda row: ())
+    applicable: dict[object, list[tuple[int, int | None]]] = {}
+
     # steps[agency_id][k]: +people at the bucket where a group starts counting for measure k, -people
     # where it stops; the running sum gives each date's count.
     steps: dict[int, list[list[int] | None]] = {}
@@ -439,11 +446,16 @@ def staff_counts(
         if per_measure is None:
             per_measure = steps[row[0]] = [None] * len(measures)
         joined, left, people = row[joined_at], row[left_at], row[-1]
-        for k, plan in enumerate(plans):
-            if plan.nobody or (plan.flag is not None and not row[plan.flag]) or (
-                    plan.qualified is not None and not row[plan.qualified]):
-                continue
-            start = joined if plan.first is None else max(joined, row[plan.first])
+        tests = tests_of(row)
+        todo = applicable.get(tests)
+        if todo is None:
+            todo = applicable[tests] = [
+                (k, plan.first) for k, plan in enumerate(plans)
+                if not plan.nobody and (plan.flag is None or row[plan.flag])
+                and (plan.qualified is None or row[plan.qualified])
+            ]
+        for k, first in todo:
+            start = joined if first is None else max(joined, row[first])
             if start >= left:
                 continue
             measure_steps = per_measure[k]
