@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import accumulate
 from operator import itemgetter
@@ -577,43 +577,53 @@ class PersonStanding:
 def person_standings(*, staff: Staff, on: datetime.date) -> list[PersonStanding]:
     """For every staff and key-agency indicator of the current programme, where `staff` stands on `on`:
     the same population, counting and reason expressions the engine and the lists use, evaluated for
-    this one person in one query (plus the programme, the definitions and the key agency). Indicators
-    sharing a rule and categories share its expressions, each evaluated once."""
+    this one person (plus the programme, the definitions and the key agency): one query for the
+    populations and counting, and one for the reasons of the indicators that do not count the person.
+    Indicators sharing a rule and categories share its expressions, each evaluated once."""
     basis = counting_basis()
     definitions = [d for d in indicator_definitions(basis.programme) if d.source != Indicator.Source.REPORTS]
     key = key_agency_of(staff.agency)
     members = [staff.agency_id] if key is not None else []
     annotations = {"active": ExpressionWrapper(active_on(on), output_field=BooleanField())}
-    names: list[tuple[str, str, str | None]] = []  # per definition: (population, counted, reason or None)
-
     shared: dict[tuple, str] = {}
 
-    def named(prefix: str, rule_key: tuple, build) -> str:
+    def named(prefix: str, rule_key: tuple, build, into: dict) -> str:
         if rule_key not in shared:
             shared[rule_key] = f"{prefix}{len(shared)}"
-            annotations[shared[rule_key]] = build()
+            into[shared[rule_key]] = build()
         return shared[rule_key]
 
+    def as_bool(q: Q) -> ExpressionWrapper:
+        return ExpressionWrapper(q, output_field=BooleanField())
+
+    names: list[tuple[str, str]] = []  # per definition: (population, counted)
     for definition in definitions:
         if definition.counts_people:
             in_population = named("in", ("population", definition.staff_flag, definition.levels,
                                          definition.key_agencies_only),
-                                  lambda d=definition: ExpressionWrapper(population(d, members), output_field=BooleanField()))
-            reason = named("reason", ("reason", definition.rule, definition.category_ids),
-                           lambda d=definition: _reason(d, on, basis))
+                                  lambda d=definition: as_bool(population(d, members)), annotations)
         else:
-            in_population = named("in", ("key agency",), lambda: ExpressionWrapper(
-                civil_servant() & Q(pk__in=[staff.pk] if key else []), output_field=BooleanField()))
-            reason = None
+            in_population = named("in", ("key agency",), lambda: as_bool(
+                civil_servant() & Q(pk__in=[staff.pk] if key else [])), annotations)
         counted = named("counted", ("counted", definition.rule, definition.qualifications, definition.category_ids),
-                        lambda d=definition: ExpressionWrapper(counted_by(d, on, basis), output_field=BooleanField()))
-        names.append((in_population, counted, reason))
-    facts = Staff.objects.filter(pk=staff.pk).annotate(**annotations).values(*annotations).get()
+                        lambda d=definition: as_bool(counted_by(d, on, basis)), annotations)
+        names.append((in_population, counted))
+    person = Staff.objects.filter(pk=staff.pk)
+    facts = person.annotate(**annotations).values(*annotations).get()
+
     standings = []
-    for definition, (in_name, counted_name, reason_name) in zip(definitions, names, strict=True):
+    reasons: dict[str, Case] = {}
+    reason_of: dict[int, str] = {}  # position in standings -> the reason's annotation
+    for definition, (in_name, counted_name) in zip(definitions, names, strict=True):
         in_population = bool(facts["active"] and facts[in_name])
         counted = in_population and bool(facts[counted_name])
-        reason = facts[reason_name] if reason_name and in_population and not counted else ""
+        if definition.counts_people and in_population and not counted:
+            reason_of[len(standings)] = named("reason", ("reason", definition.rule, definition.category_ids),
+                                              lambda d=definition: _reason(d, on, basis), reasons)
         standings.append(PersonStanding(definition=definition, active=bool(facts["active"]),
-                                        in_population=in_population, counted=counted, reason=reason or ""))
+                                        in_population=in_population, counted=counted, reason=""))
+    if reasons:
+        found = person.annotate(**reasons).values(*reasons).get()
+        for position, name in reason_of.items():
+            standings[position] = replace(standings[position], reason=found[name])
     return standings
