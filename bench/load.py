@@ -30,6 +30,7 @@ import http.client
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -469,19 +470,28 @@ def summarise(samples: list[Sample], seconds: float) -> dict:
 
 
 def server_side(log_path: str | None, since: str) -> dict | None:
-    """Latency as the portal measured it (RequestLogMiddleware lines written during the run)."""
+    """Latency and CPU as the portal measured them (RequestLogMiddleware lines written during the run),
+    overall and per route (the method and the path with its ids replaced by {id})."""
     if not log_path or not Path(log_path).exists():
         return None
-    durations = []
+    durations, cpu = [], []
+    routes: dict[str, list[float]] = defaultdict(list)
     for line in Path(log_path).read_text(errors="replace").splitlines():
         if line.startswith("{"):
             entry = json.loads(line)
             if entry["time"] >= since and entry["path"] != "/healthz":
                 durations.append(entry["duration_ms"])
+                if "cpu_ms" in entry:
+                    cpu.append(entry["cpu_ms"])
+                    routes[f"{entry['method']} {re.sub(r'/[0-9]+(?=/)', '/{id}', entry['path'])}"].append(entry["cpu_ms"])
     if not durations:
         return None
     return {"requests": len(durations), "p50_ms": round(percentile(durations, 50), 1),
-            "p99_ms": round(percentile(durations, 99), 1), "mean_ms": round(statistics.fmean(durations), 1)}
+            "p99_ms": round(percentile(durations, 99), 1), "mean_ms": round(statistics.fmean(durations), 1),
+            "cpu_mean_ms": round(statistics.fmean(cpu), 1) if cpu else None,
+            "routes": {route: {"requests": len(times), "cpu_mean_ms": round(statistics.fmean(times), 1),
+                               "cpu_total_s": round(sum(times) / 1000, 2)}
+                       for route, times in sorted(routes.items(), key=lambda item: -sum(item[1]))}}
 
 
 def main() -> int:
@@ -647,7 +657,10 @@ def print_report(report: dict) -> None:
     if report.get("server_side"):
         ss = report["server_side"]
         print(f"   server side (request log): {ss['requests']} requests, p50 {ss['p50_ms']} ms, p99 {ss['p99_ms']} ms, "
-              f"mean {ss['mean_ms']} ms")
+              f"mean {ss['mean_ms']} ms, CPU mean {ss['cpu_mean_ms']} ms")
+        print(f"   {'route (server CPU, busiest first)':54} {'count':>7} {'CPU ms':>8} {'total s':>8}")
+        for route, r in list(ss["routes"].items())[:14]:
+            print(f"   {route[:54]:54} {r['requests']:>7} {r['cpu_mean_ms']:>8} {r['cpu_total_s']:>8}")
     if report.get("restart"):
         r = report["restart"]
         print(f"   restart: events {r['events']}")

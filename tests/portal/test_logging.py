@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-FIELDS = {"time", "method", "path", "status", "duration_ms", "user_id", "remote_addr"}
+FIELDS = {"time", "method", "path", "status", "duration_ms", "cpu_ms", "user_id", "remote_addr"}
 
 
 class _ListHandler(logging.Handler):
@@ -37,6 +37,7 @@ def test_each_request_writes_one_json_line(client, db, request_log):
     assert entry["path"] == "/healthz"  # no query string: it may carry personal data
     assert entry["status"] == 200
     assert isinstance(entry["duration_ms"], float | int) and entry["duration_ms"] >= 0
+    assert isinstance(entry["cpu_ms"], float | int) and entry["cpu_ms"] >= 0
     assert entry["user_id"] is None
     assert entry["remote_addr"] == "127.0.0.1"
     assert entry["time"].endswith("+00:00")
