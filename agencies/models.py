@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sheets.text import fold
 
+from .choices import ChoiceLabels
 from .querysets import AgencyQuerySet, StaffQuerySet
 
 # Width of one pk segment in Agency.path: 8 digits allow 10^8 agencies and keep
@@ -26,7 +27,7 @@ class Level(models.TextChoices):
     COMMUNE = "commune", _("Commune")
 
 
-class Agency(models.Model):
+class Agency(ChoiceLabels):
     """An agency of the province (People's Committee, department, district, commune, unit or school).
 
     Agencies form a tree. `path` is a materialised path of zero-padded primary keys
@@ -162,7 +163,7 @@ def rebuild_agency_paths() -> int:
     return len(changed)
 
 
-class Staff(models.Model):
+class Staff(ChoiceLabels):
     """A person on an agency's roster. Never deleted by normal use: leaving is a date."""
 
     class Category(models.TextChoices):
@@ -243,14 +244,6 @@ class Staff(models.Model):
     def category_label(self) -> str:
         """CB, CC, VC or HĐ: the short label tables show (the stored code of contract workers is "HD")."""
         return "HĐ" if self.category == self.Category.HD else self.category
-
-    @property
-    def it_qualification_label(self) -> str:
-        """get_it_qualification_display for tables of many people (Django's rebuilds the choices each call)."""
-        try:
-            return self.Qualification(self.it_qualification).label
-        except ValueError:
-            return self.it_qualification
 
     @property
     def is_civil_servant(self) -> bool:
@@ -384,7 +377,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return super().has_module_perms(app_label)
 
 
-class ChangeRecord(models.Model):
+class ChangeRecord(ChoiceLabels):
     """Who changed what and when: one row per create, update or delete done through the portal."""
 
     class Action(models.TextChoices):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agencies.choices import ChoiceLabels
 from agencies.models import Agency, Staff
 from agencies.querysets import EVERYTHING, ScopedQuerySet, scope_path
 
@@ -111,7 +112,7 @@ class Course(models.Model):
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
 
 
-class TrainingRecord(models.Model):
+class TrainingRecord(ChoiceLabels):
     """One staff member's participation in one course, with its result."""
 
     class Result(models.TextChoices):
