@@ -97,13 +97,19 @@ def gap_text(indicator: IndicatorAttainment, row: AttainmentRow | None) -> str:
     }
 
 
-@register.inclusion_tag("includes/_attainment_bar.html")
-def attainment_bar(row: AttainmentRow | None) -> dict:
+@register.simple_tag
+def attainment_bar(row: AttainmentRow | None) -> SafeString:
     """A percentage bar coloured by the row's status, with the status word (colour is never alone)."""
-    if row is None:
-        return {"row": None}
-    width = min(Decimal(100), row.percent or Decimal(0))
-    return {"row": row, "width": width, "status": row.status or "none", "label": status_label(row.status)}
+    percent = None if row is None else row.percent
+    return _attainment_bar(percent, None if percent is None else row.status, get_language())
+
+
+@lru_cache(maxsize=PRESENTATION_CACHE_SIZE)
+def _attainment_bar(percent: Decimal | None, status: str | None, language: str) -> SafeString:
+    if percent is None:
+        return render_to_string("includes/_attainment_bar.html", {"row": None})
+    return render_to_string("includes/_attainment_bar.html", {
+        "row": True, "width": min(Decimal(100), percent), "status": status or "none", "label": status_label(status)})
 
 
 # --- SVG charts -----------------------------------------------------------------------------------

@@ -47,3 +47,14 @@ def test_a_chart_changes_with_its_figures_and_its_language():
         assert "31/12/2020: 70.0\u00a0%" in second
     with translation.override("vi"):
         assert "Cán bộ tỉnh" in trend_chart(before, (2020,)) and "50,0\u00a0%" in trend_chart(before, (2020,))
+
+
+def test_a_bar_shows_its_own_figure_and_status_word():
+    from targets.templatetags.attainment_tags import attainment_bar
+
+    with translation.override("en"):
+        assert 'width="95.9"' in attainment_bar(_row(959, 1000, "95.9", "met"))
+        assert "behind" in attainment_bar(_row(1, 10, "10.0", "behind"))
+        assert "no data" in attainment_bar(None)
+    with translation.override("vi"):
+        assert "đạt" in attainment_bar(_row(959, 1000, "95.9", "met"))
