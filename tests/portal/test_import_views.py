@@ -358,7 +358,7 @@ def test_a_running_import_shows_its_stage_and_rows(admin_client, tree):
     run = preview(admin_client, roster(["CB1", "An", "SNV", "CC"]))
     ImportRun.objects.filter(pk=run.pk).update(status="checking", stage="checking", rows_done=12000, rows_total=50000)
     page = admin_client.get(run.get_absolute_url()).content.decode()
-    assert "Checking the rows" in page and 'value="12000" max="50000"' in page and "Rows 12000 of 50000" in page
+    assert "Checking the rows" in page and 'value="12000" max="50000"' in page and "Rows 12,000 of 50,000" in page
     assert "Checking the rows: 12000 / 50000" in admin_client.get(reverse("imports:history")).content.decode()
 
 
@@ -508,7 +508,7 @@ def test_a_stalled_run_says_so_on_its_page_and_in_the_history(admin_client, tree
     page = admin_client.get(run.get_absolute_url()).content.decode()
     assert "This import has stalled" in page
     assert "No sign of progress for more than 10 minutes: the import worker has stopped or is not running." in page
-    assert written in page and "Last progress: Checking the rows, rows 12000 of 50000." in page
+    assert written in page and "Last progress: Checking the rows, rows 12,000 of 50,000." in page
     assert f'action="{reverse("imports:run-mark-failed", args=[run.pk])}"' in page and "Mark as failed" in page
     assert "data-refresh-seconds" not in page and "js/refresh.js" not in page  # it will not move by itself
     history = admin_client.get(reverse("imports:history")).content.decode()
