@@ -661,6 +661,8 @@ def print_report(report: dict) -> None:
         print(f"   {'route (server CPU, busiest first)':54} {'count':>7} {'CPU ms':>8} {'total s':>8}")
         for route, r in list(ss["routes"].items())[:14]:
             print(f"   {route[:54]:54} {r['requests']:>7} {r['cpu_mean_ms']:>8} {r['cpu_total_s']:>8}")
+    if report.get("redis_restart"):
+        print(f"   Redis restart: events {report['redis_restart']['events']}")
     if report.get("restart"):
         r = report["restart"]
         print(f"   restart: events {r['events']}")
