@@ -50,6 +50,7 @@ from agencies.models import Agency, Staff
 from training.models import CourseCategory, FirstPass, PassCutoff, TrainingRecord, localized
 
 from .models import AggregateReport, Indicator, Programme
+from .results import cached_configuration
 from .rules import TargetSpec
 
 
@@ -113,7 +114,35 @@ def current_programme() -> Programme:
     return programme
 
 
+@dataclass(frozen=True)
+class Configuration:
+    """What every computation reads first: the counting basis and the indicators' definitions."""
+
+    basis: CountingBasis
+    definitions: tuple[IndicatorDefinition, ...]
+
+
+def configuration() -> Configuration:
+    """The current programme's configuration, cached under its own version (targets.results): one query
+    when already read, however many rosters and results were saved since. NoProgramme without one."""
+    return cached_configuration(_read_configuration)
+
+
+def _read_configuration() -> Configuration:
+    basis = _read_basis()
+    return Configuration(basis=basis, definitions=tuple(indicator_definitions(basis.programme)))
+
+
 def counting_basis() -> CountingBasis:
+    return configuration().basis
+
+
+def current_definitions() -> list[IndicatorDefinition]:
+    """The current programme's indicators in their order (NoProgramme without one)."""
+    return list(configuration().definitions)
+
+
+def _read_basis() -> CountingBasis:
     """The current programme and what its counting reads, in one query."""
     cutoff = PassCutoff.objects.filter(counted_from=OuterRef("start_date")).values("pk")[:1]
     category_total = CourseCategory.objects.order_by().annotate(total=Func(F("pk"), function="COUNT")).values("total")
@@ -147,7 +176,7 @@ def indicator_definitions(programme: Programme) -> list[IndicatorDefinition]:
 
 
 def indicator_definition(code: str) -> IndicatorDefinition:
-    for definition in indicator_definitions(current_programme()):
+    for definition in current_definitions():
         if definition.code == code:
             return definition
     raise UnknownIndicator(code)
@@ -580,8 +609,9 @@ def person_standings(*, staff: Staff, on: datetime.date) -> list[PersonStanding]
     this one person (plus the programme, the definitions and the key agency): one query for the
     populations and counting, and one for the reasons of the indicators that do not count the person.
     Indicators sharing a rule and categories share its expressions, each evaluated once."""
-    basis = counting_basis()
-    definitions = [d for d in indicator_definitions(basis.programme) if d.source != Indicator.Source.REPORTS]
+    config = configuration()
+    basis = config.basis
+    definitions = [d for d in config.definitions if d.source != Indicator.Source.REPORTS]
     key = key_agency_of(staff.agency)
     members = [staff.agency_id] if key is not None else []
     annotations = {"active": ExpressionWrapper(active_on(on), output_field=BooleanField())}

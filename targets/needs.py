@@ -15,9 +15,8 @@ from agencies.models import Agency
 from .counting import (
     IndicatorDefinition,
     NoProgramme,
-    counting_basis,
-    current_programme,
-    indicator_definitions,
+    configuration,
+    current_definitions,
     key_member_ids,
     not_counted_among,
 )
@@ -38,7 +37,7 @@ class IndicatorNeeds:
 
     def choices(self) -> list[tuple[str, str]]:
         try:
-            definitions = indicator_definitions(current_programme())
+            definitions = current_definitions()
         except NoProgramme:
             return []
         return [(d.code, _("Still needed for %(indicator)s") % {"indicator": d.localized_name})
@@ -46,10 +45,11 @@ class IndicatorNeeds:
 
     def narrow(self, qs: QuerySet, key: str, *, on: datetime.date, within: Agency | None) -> QuerySet:
         try:
-            basis = counting_basis()
+            config = configuration()
         except NoProgramme:
             return qs.none()
-        definition = next((d for d in indicator_definitions(basis.programme) if d.code == key and _offered(d)), None)
+        basis = config.basis
+        definition = next((d for d in config.definitions if d.code == key and _offered(d)), None)
         if definition is None:
             return qs.none()  # the indicator went away between the form's check and the search
         # Key-agency membership depends on the ancestors of the subtree searched, so it is worked out

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 
 from agencies.models import Agency, Staff
-from agencies.versioning import bump_data_version, data_version
+from agencies.versioning import bump_configuration_version, bump_data_version, configuration_version, data_version
 from sheets.locking import import_written
 from training.models import Course, CourseCategory, PassCutoff, TrainingRecord
 
@@ -26,9 +26,10 @@ logger = logging.getLogger(__name__)
 
 # Rows whose saving or deleting can change a figure. FirstPass and FirstPassAny are derived:
 # training.passes.refresh_first_passes bumps once for the lot. Bulk writes of the imports bump
-# through sheets.locking.import_written.
-FIGURE_MODELS = (Agency, Staff, Course, CourseCategory, PassCutoff, TrainingRecord, AggregateReport, Programme,
-                 Indicator, Target)
+# through sheets.locking.import_written. The configuration's rows bump its own version as well.
+DATA_MODELS = (Agency, Staff, Course, TrainingRecord, AggregateReport)
+CONFIGURATION_MODELS = (CourseCategory, PassCutoff, Programme, Indicator, Target)
+FIGURE_MODELS = DATA_MODELS + CONFIGURATION_MODELS
 # A day: entries of old versions are never read again, so this only bounds what they occupy.
 TIMEOUT = 24 * 3600
 
@@ -41,9 +42,11 @@ def connect_version_bumps() -> None:
     under bench/run_load.sh, when two results pages saved records of one course).
     """
     for model in FIGURE_MODELS:
-        pre_save.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
-        pre_delete.connect(bump_data_version, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
-    m2m_changed.connect(bump_data_version, sender=Indicator.categories.through, dispatch_uid="data-version-categories")
+        bump = bump_configuration_version if model in CONFIGURATION_MODELS else bump_data_version
+        pre_save.connect(bump, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
+        pre_delete.connect(bump, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    m2m_changed.connect(bump_configuration_version, sender=Indicator.categories.through,
+                        dispatch_uid="data-version-categories")
     import_written.connect(bump_data_version, dispatch_uid="data-version-imports")
 
 
@@ -55,7 +58,16 @@ def result_key(*, version: int, kind: str, as_of: datetime.date, target_year: in
 
 def cached(key_parts: dict, compute):
     """compute()'s result, from the cache when this data version already computed it."""
-    key = result_key(version=data_version(), **key_parts)
+    return _cached(result_key(version=data_version(), **key_parts), compute)
+
+
+def cached_configuration(compute):
+    """compute()'s reading of the programme's configuration, from the cache when this configuration
+    version already read it."""
+    return _cached(f"configuration:v{configuration_version()}", compute)
+
+
+def _cached(key: str, compute):
     try:
         found = cache.get(key)
     except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) means: compute

@@ -39,9 +39,9 @@ from . import dashboards, documents
 from .attainment import (
     NoProgramme,
     UnknownIndicator,
+    current_definitions,
     current_programme,
     indicator_definition,
-    indicator_definitions,
     not_counted_agencies,
     not_counted_staff,
 )
@@ -98,7 +98,7 @@ def not_counted(request, pk, code):
     """Who is not counted yet for an indicator in an agency's subtree: an invitation list for the next course."""
     agency = get_visible_agency(request.user, pk)
     try:
-        definitions = indicator_definitions(current_programme())
+        definitions = current_definitions()
     except NoProgramme:
         raise Http404 from None
     definition = next((d for d in definitions if d.code == code), None)

@@ -57,11 +57,14 @@ def backend(request, settings):
         configs = [_redis(), _redis()]
     else:
         configs = [_locmem("process-a"), _locmem("process-b")]
+    for config in configs:
+        settings.CACHES = {"default": config}
+        caches["default"].clear()
     settings.CACHES = {"default": configs[0]}
-    caches["default"].clear()
     yield request.param, configs
-    settings.CACHES = {"default": configs[0]}
-    caches["default"].clear()
+    for config in configs:
+        settings.CACHES = {"default": config}
+        caches["default"].clear()
 
 
 def _serve(settings, config: dict, client: Client, url: str):
@@ -130,3 +133,35 @@ def test_a_redis_that_is_down_degrades_to_computing(settings, client, leader, tr
     assert response.status_code == 200
     assert _province_row(response) == (1, 1)
     assert client.get(reverse("api-attainment") + QUERY).status_code == 200
+
+
+def test_the_configuration_stays_cached_through_data_writes_and_follows_its_own(backend, tree):
+    from targets.counting import configuration
+    from targets.models import Target
+
+    configuration()
+    with CaptureQueriesContext(connection) as hit:
+        first = configuration()
+    assert len(hit.captured_queries) == 1  # the configuration's version only
+    _trained(tree.department)  # a roster and a result: the figures' version moves, not the configuration's
+    with CaptureQueriesContext(connection) as still:
+        assert configuration() == first
+    assert len(still.captured_queries) == 1
+    target = Target.objects.filter(indicator__code="staff-prov-district").order_by("year").first()
+    target.percent += 1
+    target.save()
+    changed = next(d for d in configuration().definitions if d.code == "staff-prov-district")
+    assert any(t.year == target.year and t.percent == target.percent for t in changed.targets)
+
+
+def test_a_configuration_write_also_moves_the_figures_version(tree):
+    from agencies.versioning import configuration_version
+    from targets.models import Indicator
+
+    figures, config = data_version(), configuration_version()
+    indicator = Indicator.objects.get(code="staff-prov-district")
+    indicator.name_en += " (edited)"
+    indicator.save()
+    assert (data_version(), configuration_version()) == (figures + 1, config + 1)
+    make_staff(agency=tree.department)
+    assert (data_version(), configuration_version()) == (figures + 2, config + 1)
