@@ -18,6 +18,8 @@ def _labels(field: models.Field) -> dict:
 
 
 class ChoiceLabels(models.Model):
+    """Abstract base of the models whose lists show choice labels row after row."""
+
     class Meta:
         abstract = True
 
