@@ -7,11 +7,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db import models
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -45,28 +42,8 @@ def parse_version(value: str) -> datetime.datetime:
     return version
 
 
-class AgencySelect(forms.Select):
-    """A select whose options are written here rather than through Django's template for each one:
-    a province lists hundreds of agencies, and rendering their option templates was most of a
-    filtered list's cost. The markup is the same as forms.Select's."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = []
-        for group_name, group_choices, _index in widget["optgroups"]:
-            lines = [format_html("<option value=\"{}\"{}>{}</option>", option["value"], flatatt(option["attrs"]),
-                                 option["label"]) for option in group_choices]
-            if group_name:
-                lines = [format_html('<optgroup label="{}">', group_name), *lines, mark_safe("</optgroup>")]
-            options.extend(lines)
-        return format_html("<select name=\"{}\"{}>{}</select>", widget["name"], flatatt(widget["attrs"]),
-                           mark_safe("".join(options)))
-
-
 class AgencyChoiceField(forms.ModelChoiceField):
     """Agencies indented by depth, so a long tree reads as a tree in a select box."""
-
-    widget = AgencySelect
 
     def label_from_instance(self, obj: Agency) -> str:
         return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
