@@ -140,3 +140,19 @@ def test_the_reason_column_is_on_the_page_and_in_the_download(client, leader, pr
     rows = {row[0]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert sheet.cell(1, sheet.max_column).value == "Reason"
     assert rows[province.people["absent"].code] == "absent"
+
+
+def test_a_group_key_split_over_several_numbers_counts_the_same(province, monkeypatch):
+    """The group's parts are packed into as few numbers as a bigint holds; however many it takes, the
+    figures are the same (a limit of 8 puts nearly every part in a number of its own)."""
+    from targets import counting
+    from targets.attainment import compute_attainment
+
+    day = datetime.date(2020, 6, 30)
+    whole = compute_attainment(as_of=day, trend=True)
+    assert counting._packs([13, 13, 2, 2, 13]) == [[0, 1, 2, 3, 4]]
+    monkeypatch.setattr(counting, "PACKED_LIMIT", 8)
+    assert counting._packs([13, 13, 2, 2, 13]) == [[0], [1], [2, 3], [4]]
+    split = compute_attainment(as_of=day, trend=True)
+    assert split == whole
+    assert [i.province.numerator for i in split.indicators if i.province] != [0] * len(split.indicators)
