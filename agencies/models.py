@@ -428,3 +428,24 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class BranchVersion(models.Model):
+    """Counts the writes of one branch of the tree that change only its own figures: a person's
+    roster entry, training results and aggregate reports.
+
+    A branch is a top agency's subtree (a department, a district), or a root agency's own staff.
+    A page of one agency's subtree is cached under the data version and its branch's version, so
+    writes in other branches leave it cached; the province's figures are put together from each
+    branch's counts, and after a write only that branch is counted again (targets.results).
+    """
+
+    branch = models.OneToOneField(Agency, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("branch version")
+        verbose_name_plural = _("branch versions")
+
+    def __str__(self) -> str:
+        return f"{self.branch_id}: {self.number}"

@@ -1,22 +1,34 @@
-"""Computed figures cached under the data version, so that a cached result is never stale.
+"""Computed figures cached under the data and branch versions, so that a cached result is never stale.
 
-A result is stored under (data version, date, target year, scope, trend) in Django's cache (Redis in
-production through REDIS_URL, local memory otherwise). The version is read before computing and is
+A result is stored under (versions, date, target year, scope, trend) in Django's cache (Redis in
+production through REDIS_URL, local memory otherwise). The versions of its scope (the data version
+and the versions of the branches it covers, agencies.versioning) are read before computing and are
 bumped in the same transaction as every write that can change a figure (`connect_version_bumps`):
-a reader that sees the new version also sees the new data, and a result computed from old data can
-only be stored under the old version, which nobody asks for again. A cache that fails (Redis down)
-is skipped: the figures are computed, never an error page.
+a reader that sees the new versions also sees the new data, and a result computed from old data can
+only be stored under the old versions, which nobody asks for again. A page of one branch stays cached
+while other branches write. The counts of a scope that covers several branches are kept per branch
+as well (`cached_by_branch`), so after a write only the branch written is counted again. A cache that
+fails (Redis down) is skipped: the figures are computed, never an error page.
 """
 from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, pre_delete, pre_save
 
 from agencies.models import Agency, Staff
-from agencies.versioning import bump_configuration_version, bump_data_version, configuration_version, data_version
+from agencies.versioning import (
+    Versions,
+    branch_of,
+    bump_branches,
+    bump_configuration_version,
+    bump_data_version,
+    configuration_version,
+    versions,
+)
 from sheets.locking import import_written
 from training.models import Course, CourseCategory, PassCutoff, TrainingRecord
 
@@ -24,25 +36,55 @@ from .models import AggregateReport, Indicator, Programme, Target
 
 logger = logging.getLogger(__name__)
 
-# Rows whose saving or deleting can change a figure. FirstPass and FirstPassAny are derived:
+# Rows whose saving or deleting can change any figure. FirstPass and FirstPassAny are derived:
 # training.passes.refresh_first_passes bumps once for the lot. Bulk writes of the imports bump
 # through sheets.locking.import_written. The configuration's rows bump its own version as well.
-DATA_MODELS = (Agency, Staff, Course, TrainingRecord, AggregateReport)
+DATA_MODELS = (Agency, Course)
+# Rows whose writes change only the figures of their own branch (or two, when one moves).
+BRANCH_MODELS = (Staff, TrainingRecord, AggregateReport)
 CONFIGURATION_MODELS = (CourseCategory, PassCutoff, Programme, Indicator, Target)
-FIGURE_MODELS = DATA_MODELS + CONFIGURATION_MODELS
+FIGURE_MODELS = DATA_MODELS + BRANCH_MODELS + CONFIGURATION_MODELS
 # A day: entries of old versions are never read again, so this only bounds what they occupy.
 TIMEOUT = 24 * 3600
 
 
-def connect_version_bumps() -> None:
-    """Bump the data version with every save or delete of FIGURE_MODELS and every import (apps.ready).
+def _may_move(instance, field: str, update_fields) -> bool:
+    """Whether the stored row may hold another value of `field` than the instance (then both count)."""
+    return not instance._state.adding and (update_fields is None or field in update_fields)
 
-    Before the write, not after: a writing transaction then locks the version's row before the rows
-    it changes, always in that order, so two of them cannot deadlock (bumping after each save did,
+
+def _staff_written(sender, instance: Staff, update_fields=None, **_signal_arguments) -> None:
+    bump_branches(agency_ids=[instance.agency_id],
+                  staff_ids=[instance.pk] if _may_move(instance, "agency", update_fields) else [])
+
+
+def _record_written(sender, instance: TrainingRecord, update_fields=None, **_signal_arguments) -> None:
+    bump_branches(staff_ids=[instance.staff_id],
+                  record_ids=[instance.pk] if _may_move(instance, "staff", update_fields) else [])
+
+
+def _report_written(sender, instance: AggregateReport, update_fields=None, **_signal_arguments) -> None:
+    agency_ids = [instance.agency_id]
+    if _may_move(instance, "agency", update_fields):
+        agency_ids += AggregateReport.objects.filter(pk=instance.pk).values_list("agency_id", flat=True)
+    bump_branches(agency_ids=agency_ids)
+
+
+BRANCH_BUMPS = {Staff: _staff_written, TrainingRecord: _record_written, AggregateReport: _report_written}
+
+
+def connect_version_bumps() -> None:
+    """Bump the versions with every save or delete of FIGURE_MODELS and every import (apps.ready).
+
+    Before the write, not after: a writing transaction then locks the data version's row before the
+    rows it changes, always in that order, so two of them cannot deadlock (bumping after each save did,
     under bench/run_load.sh, when two results pages saved records of one course).
     """
     for model in FIGURE_MODELS:
-        bump = bump_configuration_version if model in CONFIGURATION_MODELS else bump_data_version
+        if model in CONFIGURATION_MODELS:
+            bump = bump_configuration_version
+        else:
+            bump = BRANCH_BUMPS.get(model, bump_data_version)
         pre_save.connect(bump, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
         pre_delete.connect(bump, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
     m2m_changed.connect(bump_configuration_version, sender=Indicator.categories.through,
@@ -50,15 +92,45 @@ def connect_version_bumps() -> None:
     import_written.connect(bump_data_version, dispatch_uid="data-version-imports")
 
 
-def result_key(*, version: int, kind: str, as_of: datetime.date, target_year: int | None, within: Agency | None,
+def scope_versions(within: Agency | None) -> Versions:
+    """The versions a result of `within`'s subtree (None: the province) depends on: one query."""
+    if within is None or within.depth == 0:
+        return versions()
+    return versions([branch_of(within.path)])
+
+
+def result_key(*, versions: Versions, kind: str, as_of: datetime.date, target_year: int | None, within: Agency | None,
                trend: bool) -> str:
     scope = f"agency-{within.pk}" if within is not None else "province"
-    return f"{kind}:v{version}:{as_of.isoformat()}:{target_year or 'default'}:{scope}:{int(trend)}"
+    return f"{kind}:v{versions.stamp}:{as_of.isoformat()}:{target_year or 'default'}:{scope}:{int(trend)}"
 
 
-def cached(key_parts: dict, compute):
-    """compute()'s result, from the cache when this data version already computed it."""
-    return _cached(result_key(version=data_version(), **key_parts), compute)
+def cached(key_parts: dict, compute: Callable[[Versions], object]):
+    """compute(versions)'s result, from the cache when these versions already computed it."""
+    stamp = scope_versions(key_parts["within"])
+    return _cached(result_key(versions=stamp, **key_parts), lambda: compute(stamp))
+
+
+def cached_by_branch(*, versions: Versions, branch_ids: list[int], token: str,
+                     compute: Callable[[list[int]], dict[int, object]]) -> dict[int, object]:
+    """Each branch's part of a computation named by `token`: from the cache when the data version and
+    the branch's version already computed it, the others from one compute(missing branch ids)."""
+    keys = {branch: f"branch:{token}:v{versions.data}:b{branch}-{versions.of(branch)}" for branch in branch_ids}
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) means: compute
+        logger.warning("result cache unavailable for reading; computing", exc_info=True)
+        found = {}
+    parts = {branch: found[key] for branch, key in keys.items() if key in found}
+    missing = [branch for branch in branch_ids if branch not in parts]
+    if missing:
+        computed = compute(missing)
+        parts.update(computed)
+        try:
+            cache.set_many({keys[branch]: computed[branch] for branch in missing}, TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("result cache unavailable for writing", exc_info=True)
+    return parts
 
 
 def cached_configuration(compute):

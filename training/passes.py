@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Min
 
-from agencies.versioning import bump_data_version
+from agencies.versioning import bump_branches, bump_data_version
 
 from .models import FirstPass, FirstPassAny, PassCutoff, TrainingRecord
 
@@ -27,7 +27,12 @@ def refresh_first_passes(*, staff_ids: Iterable[int] | None = None) -> int:
     ids = sorted(set(staff_ids))
     written = 0
     with transaction.atomic():
-        bump_data_version()  # first: the version's row is locked before the rows written (targets.results)
+        # First: the data version's row is locked before the rows written (agencies.versioning). These
+        # people's branches only, unless they are too many to look up in one query.
+        if len(ids) <= ID_CHUNK:
+            bump_branches(staff_ids=ids)
+        else:
+            bump_data_version()
         # Chunks keep `IN (...)` under SQLite's limit on bound parameters.
         for start in range(0, len(ids), ID_CHUNK):
             written += _refresh(ids[start:start + ID_CHUNK])

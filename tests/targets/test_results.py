@@ -1,5 +1,6 @@
-"""targets.results: figures cached under the data version are never stale, and a cache that is down
-costs a computation, never an error page.
+"""targets.results: figures cached under the data and branch versions are never stale, a write in one
+branch leaves the others' figures cached, and a cache that is down costs a computation, never an error
+page.
 
 Each test runs on the local-memory backend and on Redis (the CI's 127.0.0.1:6379, database 5 unless
 TEST_REDIS_URL says otherwise). Without a Redis server the Redis cases are skipped, unless
@@ -15,7 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agencies.versioning import data_version
+from agencies.models import Staff
+from agencies.versioning import branch_of, data_version, versions
 from targets.attainment import attainment
 from tests.conftest import make_course, make_record, make_staff
 from training.models import TrainingRecord
@@ -109,20 +111,87 @@ def test_a_served_result_is_reused_until_the_data_changes(backend, settings, lea
     with CaptureQueriesContext(connection) as hit:
         again = attainment(as_of=AS_OF, trend=True)
     assert again == first
-    assert len(hit.captured_queries) == 1  # the data version only
-    version = data_version()
-    make_staff(agency=tree.department)  # any save of a figure's model bumps the version
-    assert data_version() == version + 1
+    assert len(hit.captured_queries) == 1  # the versions only
+    before = versions()
+    make_staff(agency=tree.department)  # any save of a figure's model bumps a version
+    department = branch_of(tree.department.path)
+    assert versions().of(department) == before.of(department) + 1
+    assert versions().data == before.data
     assert attainment(as_of=AS_OF, trend=True).indicator("staff-prov-district").province.denominator == 2
 
 
 def test_a_rolled_back_write_does_not_bump_the_version(backend, tree):
-    version = data_version()
+    before = versions()
     with pytest.raises(RuntimeError), transaction.atomic():
         _trained(tree.department)
-        assert data_version() > version  # seen inside the writing transaction
+        assert versions() != before  # seen inside the writing transaction
         raise RuntimeError("the write fails")
-    assert data_version() == version
+    assert versions() == before
+
+
+def _denominator(within) -> int:
+    """The subtree's population for staff-prov-district (0 when nobody is in it)."""
+    return sum(row.denominator for row in attainment(as_of=AS_OF, within=within).indicator("staff-prov-district").levels)
+
+
+def _queries(fn) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len(queries.captured_queries)
+
+
+def test_a_write_in_one_branch_leaves_the_other_branches_cached(backend, tree):
+    make_staff(agency=tree.department)
+    make_staff(agency=tree.district_a)
+    assert (_denominator(tree.department), _denominator(tree.district_a)) == (1, 1)
+    assert attainment(as_of=AS_OF).indicator("staff-prov-district").province.denominator == 2
+    _trained(tree.department)  # a person, a course (every branch) and a result
+    assert (_denominator(tree.department), _denominator(tree.district_a)) == (2, 1)
+
+    make_staff(agency=tree.department)  # a person: the department's branch only
+    assert _queries(lambda: _denominator(tree.district_a)) == 1  # the versions; the page is cached
+    assert _denominator(tree.department) == 3
+    assert attainment(as_of=AS_OF).indicator("staff-prov-district").province.denominator == 4
+
+
+def test_after_a_write_the_province_counts_again_only_the_branch_written(backend, tree, monkeypatch):
+    from targets import attainment as engine
+
+    make_staff(agency=tree.department)
+    make_staff(agency=tree.district_b)
+    attainment(as_of=AS_OF)
+    counted = []
+    real = engine.staff_counts
+    monkeypatch.setattr(engine, "staff_counts", lambda **kw: counted.append(kw.get("branches")) or real(**kw))
+    make_staff(agency=tree.commune_b1)  # in district B's branch
+    province = attainment(as_of=AS_OF)
+    assert [[node.id for node in branches] for branches in counted] == [[tree.district_b.pk]]
+    assert province == engine.compute_attainment(as_of=AS_OF)  # the same figures as counting everything
+
+
+def test_a_person_moved_between_branches_moves_both(backend, tree):
+    person = make_staff(agency=tree.department)
+    make_staff(agency=tree.district_a)
+    assert (_denominator(tree.department), _denominator(tree.district_a)) == (1, 1)
+    person = Staff.objects.get(pk=person.pk)
+    person.agency = tree.district_a
+    person.save()
+    assert (_denominator(tree.department), _denominator(tree.district_a)) == (0, 2)
+
+
+def test_a_result_saved_moves_its_persons_branch_and_a_course_every_branch(backend, tree):
+    record = _trained(tree.department)
+    other = make_staff(agency=tree.district_a)
+    before = versions()
+    record.result = TrainingRecord.Result.FAILED
+    record.save()
+    after = versions()
+    assert after.of(branch_of(tree.department.path)) > before.of(branch_of(tree.department.path))
+    assert after.of(branch_of(tree.district_a.path)) == before.of(branch_of(tree.district_a.path))
+    record.course.name += " (renamed)"
+    record.course.save()
+    assert versions().data == after.data + 1
+    assert other.pk
 
 
 def test_a_redis_that_is_down_degrades_to_computing(settings, client, leader, tree):
@@ -163,5 +232,5 @@ def test_a_configuration_write_also_moves_the_figures_version(tree):
     indicator.name_en += " (edited)"
     indicator.save()
     assert (data_version(), configuration_version()) == (figures + 1, config + 1)
-    make_staff(agency=tree.department)
+    make_course()  # a course can change any branch's figures
     assert (data_version(), configuration_version()) == (figures + 2, config + 1)

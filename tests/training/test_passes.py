@@ -103,8 +103,9 @@ def test_refresh_runs_a_fixed_number_of_queries(tree, django_assert_num_queries)
         return ids
 
     # The savepoint and its release, two deletes, the cutoffs, then per cutoff one grouped read and
-    # one insert into each table; and the data version's bump.
-    expected = 6 + 3 * PassCutoff.objects.count()
+    # one insert into each table; and the bump of these people's branches (the data version's row
+    # locked, their agencies' paths read, the branches' versions moved).
+    expected = 8 + 3 * PassCutoff.objects.count()
     few, more = people(2), people(6)
     with django_assert_num_queries(expected):
         refresh_first_passes(staff_ids=few)
