@@ -328,19 +328,20 @@ def compute_attainment(
     counts = _counts(measures=measures, dates=dates, basis=basis, within=within, nodes=nodes, versions=versions)
     reports = report_rows(definitions, as_of.year, within)
 
+    rows_of = _rows_of(nodes, within, agency_kinds)
     results = []
     for definition in definitions:
         judgement = Judgement(target=target_for_year(definition.targets, year), year=year, on=as_of)
         if definition.source == Indicator.Source.STAFF:
-            per_date = _staff_indicator(definition, counts, nodes, owners, dates)
+            series = _StaffSeries(_taking_part(definition, counts, nodes, owners), len(dates))
         elif definition.source == Indicator.Source.KEY_AGENCIES:
-            per_date = [_key_agency_indicator(definition, counts, nodes, owners, i, within) for i in range(len(dates))]
+            series = _Series([_key_agency_indicator(definition, counts, nodes, owners, i, within)
+                              for i in range(len(dates))])
         else:
-            per_date = [_reported_indicator(definition, reports, nodes, day, within) for day in dates]
-        by_date = dict(zip(dates, per_date, strict=True))
-        at_deadline = by_date[deadline(year)] if judgement.final else None
-        results.append(_indicator_result(definition, judgement, per_date[-1], at_deadline, nodes, within,
-                                         per_date if trend else None, dates, years, agency_kinds))
+            series = _Series([_reported_indicator(definition, reports, nodes, day) for day in dates])
+        at_deadline = series.on(dates.index(deadline(year))) if judgement.final else None
+        results.append(_indicator_result(definition, judgement, series.on(len(dates) - 1), at_deadline, nodes, rows_of,
+                                         within, series.totals() if trend else None, dates, years, agency_kinds))
     return Attainment(
         as_of=as_of, target_year=year, programme_name=programme.name, indicators=tuple(results),
         target_years=years, programme_name_en=programme.name_en, programme_start=programme.start_date,
@@ -380,8 +381,9 @@ class _Figures:
     population_agencies: set[int] | None = None  # key agencies, for agency-valued indicators
 
 
-def _staff_indicator(definition: IndicatorDefinition, counts: Counts, nodes, owners, dates) -> list[_Figures]:
-    """One _Figures per date; which agencies take part does not depend on the date, so it is decided once."""
+def _taking_part(definition: IndicatorDefinition, counts: Counts, nodes, owners) -> list[tuple[int, list[int], list[int]]]:
+    """The agencies whose own people a staff indicator counts, each with its population and counted
+    figures on every date: which agencies take part does not depend on the date, so it is decided once."""
     population = population_measure(definition)
     counted = counted_measure(definition)
     levels = set(definition.levels)
@@ -394,16 +396,42 @@ def _staff_indicator(definition: IndicatorDefinition, counts: Counts, nodes, own
             continue
         if definition.key_agencies_only and not owners[agency_id]:
             continue
-        taking_part.append((agency_id, values))
-    per_date = []
-    for i in range(len(dates)):
-        own = {}
-        for agency_id, values in taking_part:
-            den = values[population][i]
-            if den:
-                own[agency_id] = (values[counted][i], den)
-        per_date.append(_Figures(own=own))
-    return per_date
+        taking_part.append((agency_id, values[population], values[counted]))
+    return taking_part
+
+
+class _Series:
+    """An indicator's _Figures on each date."""
+
+    def __init__(self, per_date: list[_Figures]):
+        self.per_date = per_date
+
+    def on(self, index: int) -> _Figures:
+        return self.per_date[index]
+
+    def totals(self) -> list[tuple[int, int]]:
+        """(numerator, denominator) of the whole scope on each date: the trend."""
+        return [_sum(figures.own.values()) for figures in self.per_date]
+
+
+class _StaffSeries(_Series):
+    """A staff indicator's figures: an agency's (num, den) are built only for the dates that show rows
+    (the chosen date, a deadline); the trend needs only the sums of the scope."""
+
+    def __init__(self, taking_part: list[tuple[int, list[int], list[int]]], size: int):
+        self.taking_part = taking_part
+        self.size = size
+
+    def on(self, index: int) -> _Figures:
+        return _Figures(own={agency_id: (counted[index], population[index])
+                             for agency_id, population, counted in self.taking_part if population[index]})
+
+    def totals(self) -> list[tuple[int, int]]:
+        if not self.taking_part:
+            return [(0, 0)] * self.size
+        populations = [sum(column) for column in zip(*(population for _pk, population, _c in self.taking_part), strict=True)]
+        counted = [sum(column) for column in zip(*(counted for _pk, _p, counted in self.taking_part), strict=True)]
+        return list(zip(counted, populations, strict=True))
 
 
 def _key_agency_indicator(definition, counts: Counts, nodes, owners, date_index: int, within) -> _Figures:
@@ -420,7 +448,7 @@ def _key_agency_indicator(definition, counts: Counts, nodes, owners, date_index:
     return _Figures(own={pk: (1 if found.get(pk) else 0, 1) for pk in keys}, population_agencies=keys)
 
 
-def _reported_indicator(definition, reports, nodes, day, within) -> _Figures:
+def _reported_indicator(definition, reports, nodes, day) -> _Figures:
     latest = _latest_reports(reports, definition.id, day.year)
     return _Figures(own={pk: value for pk, value in latest.items() if pk in nodes})
 
@@ -443,30 +471,31 @@ class _Tally:
     province: tuple[int, int] | None
 
 
-def _tally(figures: _Figures, nodes, within, agency_kinds: tuple[str, ...] | None) -> _Tally:
+def _tally(figures: _Figures, nodes, rows_of: dict[int, list[int]], within,
+           agency_kinds: tuple[str, ...] | None) -> _Tally:
+    """The figures come from the scope alone (the counts, the reports and the key agencies are read for
+    it), so they are summed as they are."""
     own = figures.own
-    in_scope = {pk: v for pk, v in own.items() if within is None or nodes[pk].path.startswith(within.path)}
     by_level: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for pk, value in in_scope.items():
+    for pk, value in own.items():
         by_level[nodes[pk].level].append(value)
     if figures.population_agencies is not None:
         # Agency-valued indicators: the rows are exactly the key agencies, 1 or 0 of 1.
-        subtree = dict(in_scope)
+        subtree = {pk: value for pk, value in own.items() if agency_kinds is None or nodes[pk].kind in agency_kinds}
     else:
-        subtree = _roll_up(in_scope, nodes, within)
-    if agency_kinds is not None:
-        subtree = {pk: value for pk, value in subtree.items() if nodes[pk].kind in agency_kinds}
+        subtree = _roll_up(own, rows_of)
     return _Tally(
         levels={level: _sum(by_level[level]) for level in LEVEL_ORDER if by_level.get(level)},
         agencies=subtree,
-        province=_sum(in_scope.values()) if within is None else None,
+        province=_sum(own.values()) if within is None else None,
     )
 
 
 def _indicator_result(definition, judgement: Judgement, figures: _Figures, deadline_figures: _Figures | None, nodes,
-                      within, trend_figures, dates, years, agency_kinds: tuple[str, ...] | None) -> IndicatorAttainment:
-    now = _tally(figures, nodes, within, agency_kinds)
-    then = _tally(deadline_figures, nodes, within, agency_kinds) if deadline_figures is not None else None
+                      rows_of, within, trend_totals: list[tuple[int, int]] | None, dates, years,
+                      agency_kinds: tuple[str, ...] | None) -> IndicatorAttainment:
+    now = _tally(figures, nodes, rows_of, within, agency_kinds)
+    then = _tally(deadline_figures, nodes, rows_of, within, agency_kinds) if deadline_figures is not None else None
     level_rows = [
         make_row(scope="level", level=level, numerator=num, denominator=den, judgement=judgement,
                  at_deadline=then.levels.get(level) if then else None)
@@ -485,13 +514,9 @@ def _indicator_result(definition, judgement: Judgement, figures: _Figures, deadl
     trend: tuple[TrendPoint, ...] = ()
     projection = None
     deadlines: tuple[DeadlineResult, ...] = ()
-    if trend_figures is not None:
-        points = []
-        for day, day_figures in zip(dates, trend_figures, strict=True):
-            values = [v for pk, v in day_figures.own.items() if within is None or nodes[pk].path.startswith(within.path)]
-            num, den = _sum(values)
-            points.append(TrendPoint(on=day, numerator=num, denominator=den, percent=percent_of(num, den)))
-        trend = tuple(points)
+    if trend_totals is not None:
+        trend = tuple(TrendPoint(on=day, numerator=num, denominator=den, percent=percent_of(num, den))
+                      for day, (num, den) in zip(dates, trend_totals, strict=True))
         projection = forecast(trend, judgement.year, judgement.on)
         deadlines = tuple(_deadline_result(definition, year, point_on(trend, deadline(year)))
                           for year in years if is_past_deadline(year, judgement.on))
@@ -511,17 +536,27 @@ def _deadline_result(definition, year: int, point: TrendPoint | None) -> Deadlin
                           met=is_met(num, den, target))
 
 
-def _roll_up(own: dict[int, tuple[int, int]], nodes: dict[int, AgencyNode], within: Agency | None) -> dict[int, tuple[int, int]]:
-    """Each agency's own figures added to every ancestor (within the scope): subtree totals."""
+def _rows_of(nodes: dict[int, AgencyNode], within: Agency | None,
+             agency_kinds: tuple[str, ...] | None) -> dict[int, list[int]]:
+    """For each agency, the agencies whose subtree rows its own figures add to: itself and its ancestors
+    within the scope, of the kinds shown (decided once per computation, not per indicator and date)."""
+    shown = {pk for pk, node in nodes.items()
+             if (within is None or node.path.startswith(within.path))
+             and (agency_kinds is None or node.kind in agency_kinds)}
+    return {pk: [a for a in node.lineage_ids if a in shown] for pk, node in nodes.items()}
+
+
+def _roll_up(own: dict[int, tuple[int, int]], rows_of: dict[int, list[int]]) -> dict[int, tuple[int, int]]:
+    """Each agency's own figures added to every row above it (`_rows_of`): subtree totals."""
     totals: dict[int, list[int]] = {}
     for pk, (num, den) in own.items():
-        for ancestor_id in nodes[pk].lineage_ids:
-            ancestor = nodes.get(ancestor_id)
-            if ancestor is None or (within is not None and not ancestor.path.startswith(within.path)):
-                continue
-            total = totals.setdefault(ancestor_id, [0, 0])
-            total[0] += num
-            total[1] += den
+        for row_id in rows_of[pk]:
+            total = totals.get(row_id)
+            if total is None:
+                totals[row_id] = [num, den]
+            else:
+                total[0] += num
+                total[1] += den
     return {pk: (num, den) for pk, (num, den) in totals.items()}
 
 
