@@ -357,12 +357,17 @@ def _counts(*, measures: list[Measure], dates: list[datetime.date], basis: Count
     if versions is None or len(branch_ids) < 2:
         return staff_counts(measures=measures, dates=dates, basis=basis, within=within)
 
+    branch_of_agency = {pk: branch_of(node.path) for pk, node in nodes.items()}
+
     def count(missing: list[int]) -> dict[int, Counts]:
-        found = staff_counts(measures=measures, dates=dates, basis=basis, within=None,
-                             branches=[nodes[branch_id] for branch_id in missing])
+        agency_ids = None  # every branch of the scope: the scope itself
+        if len(missing) < len(branch_ids):
+            wanted = set(missing)
+            agency_ids = [pk for pk, branch_id in branch_of_agency.items() if branch_id in wanted]
+        found = staff_counts(measures=measures, dates=dates, basis=basis, within=within, agency_ids=agency_ids)
         parts: dict[int, Counts] = {branch_id: {} for branch_id in missing}
         for agency_id, values in found.items():
-            parts[branch_of(nodes[agency_id].path)][agency_id] = values
+            parts[branch_of_agency[agency_id]][agency_id] = values
         return parts
 
     # What the counts depend on besides the data: the measures, the dates and what "qualifying" reads.

@@ -221,14 +221,6 @@ def agency_nodes(within: Agency | None) -> dict[int, AgencyNode]:
     return {row["id"]: AgencyNode(**row) for row in qs.order_by("path").values(*NODE_FIELDS)}
 
 
-def in_branches(branches: Iterable[AgencyNode]) -> Q:
-    """Staff of these branches (agencies.versioning.branch_of): a top agency's subtree, a root's own staff."""
-    q = Q(pk__in=[])
-    for branch in branches:
-        q |= Q(agency_id=branch.id) if branch.depth == 0 else Q(agency__path__startswith=branch.path)
-    return q
-
-
 def key_owners(nodes: dict[int, AgencyNode]) -> dict[int, list[int]]:
     """For each agency, the key agencies whose same-level subtree holds it (itself included).
 
@@ -455,7 +447,7 @@ def _as_int(q: Q) -> Case:
 
 def staff_counts(
     *, measures: Sequence[Measure], dates: Sequence[datetime.date], basis: CountingBasis, within: Agency | None,
-    branches: Sequence[AgencyNode] | None = None,
+    agency_ids: Sequence[int] | None = None,
 ) -> Counts:
     """For each agency, each measure counted on each date, from one grouped query over the events.
 
@@ -481,8 +473,8 @@ def staff_counts(
     )
     if within is not None:
         qs = qs.filter(agency__path__startswith=within.path)
-    if branches is not None:
-        qs = qs.filter(in_branches(branches))
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=list(agency_ids))
     # The parts of a group, each a whole number below its radix.
     parts: dict[str, tuple[object, int]] = {
         "joined": (_Bucket("joined_on", days, when_null=0), n + 1),

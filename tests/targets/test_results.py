@@ -162,10 +162,10 @@ def test_after_a_write_the_province_counts_again_only_the_branch_written(backend
     attainment(as_of=AS_OF)
     counted = []
     real = engine.staff_counts
-    monkeypatch.setattr(engine, "staff_counts", lambda **kw: counted.append(kw.get("branches")) or real(**kw))
+    monkeypatch.setattr(engine, "staff_counts", lambda **kw: counted.append(kw.get("agency_ids")) or real(**kw))
     make_staff(agency=tree.commune_b1)  # in district B's branch
     province = attainment(as_of=AS_OF)
-    assert [[node.id for node in branches] for branches in counted] == [[tree.district_b.pk]]
+    assert [sorted(agency_ids) for agency_ids in counted] == [[tree.district_b.pk, tree.commune_b1.pk]]
     assert province == engine.compute_attainment(as_of=AS_OF)  # the same figures as counting everything
 
 
