@@ -11,6 +11,7 @@ from django.db import transaction
 from .access import can_edit_agency_data
 from .history import field_changes, record_change
 from .models import ChangeRecord, Staff, User
+from .versioning import lock_versions
 
 # The fields an IT officer keeps up to date by hand; the rest comes from the roster import.
 STAFF_IT_FIELDS = ["position", "category", "it_qualification", "is_it_staff", "is_cio", "is_leader", "joined_on", "left_on"]
@@ -53,6 +54,7 @@ def staff_update(*, user: User, staff: Staff, data: Mapping[str, Any], version: 
     if not can_edit_agency_data(user, staff.agency):
         raise PermissionDenied
     with transaction.atomic():
+        lock_versions()
         # The stored row, not the instance: a ModelForm has already written the new values onto it.
         # Locked, so that two saves cannot both pass the version check.
         before = Staff.objects.select_for_update().get(pk=staff.pk)

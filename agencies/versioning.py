@@ -4,8 +4,8 @@ can change one.
 A bump is an UPDATE ... SET number = number + 1 run in the writer's own transaction: it commits or
 rolls back with the write. Writers bump before they write (pre_save signals, imports and
 refresh_first_passes first thing), and every writer takes the data version's row first (`bump_data_version`
-updates it, `bump_branches` locks it), so concurrent writers queue on that one row instead of
-deadlocking on the others.
+updates it, `bump_branches` and `lock_versions` lock it), so concurrent writers queue on that one row
+instead of deadlocking on the others.
 
 The data version counts the writes that can change any figure (the tree, courses, imports, the
 configuration). A branch version counts the writes that change only one branch's figures (a person,
@@ -104,7 +104,7 @@ def bump_branches(*, paths: Iterable[str] = (), agency_ids: Iterable[int] = (), 
     found = set(paths)
     using = router.db_for_write(BranchVersion)
     with transaction.atomic(using=using, savepoint=False):
-        _lock_data_row(using)
+        lock_versions(using)
         if agency_ids or staff_ids or record_ids:
             agencies = (
                 Q(pk__in=agency_ids)
@@ -122,9 +122,10 @@ def bump_branches(*, paths: Iterable[str] = (), agency_ids: Iterable[int] = (), 
                 [BranchVersion(branch_id=branch_id, number=1) for branch_id in branch_ids if branch_id not in existing])
 
 
-def _lock_data_row(using: str) -> None:
-    """Take the data version's row for the rest of the transaction without moving it (SQLite, where a
-    writer takes the whole database, reads it without FOR UPDATE)."""
+def lock_versions(using: str = "default") -> None:
+    """Take the data version's row for the rest of the transaction without moving it. Every writer
+    takes this row before any other: a service that locks rows of its own before writing (select_for_update)
+    calls this first. (SQLite, where a writer takes the whole database, reads it without FOR UPDATE.)"""
     if not list(DataVersion.objects.using(using).select_for_update().filter(pk=ROW).values_list("pk", flat=True)):
         DataVersion.objects.using(using).get_or_create(pk=ROW, defaults={"number": 0})
 

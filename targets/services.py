@@ -19,6 +19,7 @@ from agencies.access import can_edit_agency_data
 from agencies.history import field_changes, record_change
 from agencies.models import Agency, ChangeRecord, User
 from agencies.services import StaleEdit
+from agencies.versioning import lock_versions
 
 from .models import AggregateReport, Indicator
 
@@ -117,6 +118,7 @@ def report_save(
     if not indicator.is_reported:
         raise ValidationError({"indicator": _("This indicator is computed from the rosters, not reported.")})
     with transaction.atomic():
+        lock_versions()
         lock_additivity([indicator.pk])
         conflicts = additivity_conflicts(pairs=[(indicator, agency)]).get((indicator.pk, agency.pk))
         if conflicts:

@@ -17,6 +17,7 @@ from django.db import transaction
 from agencies.access import can_edit_agency_data
 from agencies.history import field_changes, record_change
 from agencies.models import ChangeRecord, Staff, User
+from agencies.versioning import lock_versions
 
 from .models import Course, TrainingRecord
 from .passes import refresh_first_passes
@@ -82,7 +83,8 @@ def participants_add(*, user: User, course: Course, staff: Iterable[Staff]) -> l
     if any(not can_edit_agency_data(user, person.agency) for person in people.values()):
         raise PermissionDenied
     with transaction.atomic():
-        # The course row is locked first: a double click on "add all found" (two requests at once)
+        lock_versions()
+        # The course row is locked next: a double click on "add all found" (two requests at once)
         # then runs one after the other, and the second finds everyone already on the course.
         Course.objects.select_for_update().filter(pk=course.pk).first()
         already = set(course.records.filter(staff_id__in=list(people)).values_list("staff_id", flat=True))
@@ -140,6 +142,7 @@ def participant_results_set(*, user: User, course: Course, changes: Iterable[Res
     changes = list(changes)
     changed, conflicts = [], []
     with transaction.atomic():
+        lock_versions()
         stored = TrainingRecord.objects.select_for_update().in_bulk([change.record.pk for change in changes])
         for change in changes:
             record = change.record
