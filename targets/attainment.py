@@ -307,7 +307,7 @@ def compute_attainment(
     years = tuple(sorted({t.year for d in definitions for t in d.targets}))
     # A year the programme has no target for (a stale link) falls back to the default; the page says so.
     year = target_year if target_year in years else (default_target_year(as_of, years) or as_of.year)
-    nodes = agency_nodes(within)
+    nodes = agency_nodes(within, whole_branch=versions is not None)
     owners = key_owners(nodes)
 
     # The chosen year's deadline when past (the verdicts are read there), and with the trend every
@@ -350,21 +350,23 @@ def compute_attainment(
 
 def _counts(*, measures: list[Measure], dates: list[datetime.date], basis: CountingBasis, within: Agency | None,
             nodes: dict[int, AgencyNode], versions: Versions | None) -> Counts:
-    """staff_counts() of the scope; when it covers several branches and the versions are known, put
-    together from each branch's counts, of which only the branches written since are counted."""
-    branch_ids = sorted({branch_of(node.path) for node in nodes.values()
-                         if within is None or node.path.startswith(within.path)})
-    if versions is None or len(branch_ids) < 2:
+    """staff_counts() of the scope. When the versions are known, from the counts of each branch the
+    scope covers, kept in the cache: only the branches written since are counted again, and a page
+    of one agency takes its subtree from its branch's counts, which any page of that branch, or the
+    province's, may have counted (`nodes` then holds the whole branch)."""
+    if versions is None:
         return staff_counts(measures=measures, dates=dates, basis=basis, within=within)
-
     branch_of_agency = {pk: branch_of(node.path) for pk, node in nodes.items()}
+    branch_ids = sorted({branch_of_agency[pk] for pk, node in nodes.items()
+                         if within is None or node.path.startswith(within.path)})
 
     def count(missing: list[int]) -> dict[int, Counts]:
-        agency_ids = None  # every branch of the scope: the scope itself
-        if len(missing) < len(branch_ids):
-            wanted = set(missing)
-            agency_ids = [pk for pk, branch_id in branch_of_agency.items() if branch_id in wanted]
-        found = staff_counts(measures=measures, dates=dates, basis=basis, within=within, agency_ids=agency_ids)
+        wanted = set(missing)
+        if within is None and wanted == set(branch_ids):
+            found = staff_counts(measures=measures, dates=dates, basis=basis, within=None)
+        else:
+            found = staff_counts(measures=measures, dates=dates, basis=basis, within=None,
+                                 agency_ids=[pk for pk, branch_id in branch_of_agency.items() if branch_id in wanted])
         parts: dict[int, Counts] = {branch_id: {} for branch_id in missing}
         for agency_id, values in found.items():
             parts[branch_of_agency[agency_id]][agency_id] = values
@@ -375,6 +377,8 @@ def _counts(*, measures: list[Measure], dates: list[datetime.date], basis: Count
     counts: Counts = {}
     for part in cached_by_branch(versions=versions, branch_ids=branch_ids, token=token, compute=count).values():
         counts.update(part)
+    if within is not None:
+        counts = {pk: values for pk, values in counts.items() if nodes[pk].path.startswith(within.path)}
     return counts
 
 

@@ -212,12 +212,15 @@ class AgencyNode:
 NODE_FIELDS = ("id", "code", "name", "level", "kind", "path", "parent_id", "depth")
 
 
-def agency_nodes(within: Agency | None) -> dict[int, AgencyNode]:
-    """Every agency (or the subtree of `within` and its ancestors, which decide key-agency membership)."""
+def agency_nodes(within: Agency | None, *, whole_branch: bool = False) -> dict[int, AgencyNode]:
+    """Every agency (or the subtree of `within` and its ancestors, which decide key-agency membership;
+    with `whole_branch`, the whole branch holding `within`, agencies.versioning.branch_of)."""
     qs = Agency.objects.all()
     if within is not None:
-        ancestor_ids = [int(s) for s in within.path.split("/") if s]
-        qs = qs.filter(Q(path__startswith=within.path) | Q(pk__in=ancestor_ids))
+        segments = [s for s in within.path.split("/") if s]
+        ancestor_ids = [int(s) for s in segments]
+        prefix = "".join(f"{s}/" for s in segments[:2]) if whole_branch else within.path
+        qs = qs.filter(Q(path__startswith=prefix) | Q(pk__in=ancestor_ids))
     return {row["id"]: AgencyNode(**row) for row in qs.order_by("path").values(*NODE_FIELDS)}
 
 

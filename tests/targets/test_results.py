@@ -234,3 +234,19 @@ def test_a_configuration_write_also_moves_the_figures_version(tree):
     assert (data_version(), configuration_version()) == (figures + 1, config + 1)
     make_course()  # a course can change any branch's figures
     assert (data_version(), configuration_version()) == (figures + 2, config + 1)
+
+
+def test_an_agency_page_takes_its_subtree_from_its_branchs_counted_figures(backend, tree, monkeypatch):
+    from targets import attainment as engine
+
+    _trained(tree.commune_a1)
+    make_staff(agency=tree.district_a)
+    make_staff(agency=tree.department)
+    attainment(as_of=AS_OF, trend=True)  # the province counts every branch, and keeps each one's counts
+    counted = []
+    real = engine.staff_counts
+    monkeypatch.setattr(engine, "staff_counts", lambda **kw: counted.append(kw) or real(**kw))
+    for agency in (tree.district_a, tree.commune_a1, tree.department):
+        page = attainment(as_of=AS_OF, within=agency, trend=True)
+        assert page == engine.compute_attainment(as_of=AS_OF, within=agency, trend=True)  # counted alone
+    assert len(counted) == 3  # only the three checks above counted; the pages took the kept counts
