@@ -10,7 +10,9 @@ database (portal_bench_small, portal_bench_large), migrates, fills it with COPY,
   FirstPass semi-join and the FirstPassAny join), the best of which is the floor;
 - the engine: `attainment()` with and without the yearly trend (to compare another shape of the
   engine, run an older checkout's copy of this script against the same databases with --keep);
-- the pages: the province overview and a district page rendered through the test client.
+- the pages: the province overview and a district page rendered through the test client, cold
+  (the cache emptied), warm, and after a save in one district (its branch's version moved: the
+  province's page counts that branch again, another district's page stays cached).
 
 Each figure is the median of a few runs after one warm-up, timed round-robin (every round times
 each figure once) so that the ratios of page to floor survive a shared machine's changing load.
@@ -358,6 +360,26 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
         jobs["warm page: province overview"] = page(reverse("home") + query, cold=False)
         jobs["page: district"] = page(reverse("targets:agency", args=[district.pk]) + query, cold=True)
         jobs["warm page: district"] = page(reverse("targets:agency", args=[district.pk]) + query, cold=False)
+
+        from django.db import transaction
+
+        from agencies.versioning import bump_branches
+
+        other_district = Agency.objects.filter(kind=Agency.Kind.DISTRICT_COMMITTEE).order_by("-path").first()
+
+        def after_write_in(agency, url):
+            def run():
+                with transaction.atomic():
+                    bump_branches(agency_ids=[agency.pk])  # what saving a person or a result there does
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+            return run
+
+        # What a reader waits for after someone saved in one district: the province's page counts that
+        # district's branch again; another district's page is still served from the cache.
+        jobs["page after a write in a district: province overview"] = after_write_in(other_district, reverse("home") + query)
+        jobs["page after a write in another district: district"] = after_write_in(
+            other_district, reverse("targets:agency", args=[district.pk]) + query)
     figures, rounds = timed_together(jobs, repeat, label)
     # Each page against the best floor of the same round, then the median: steadier than a ratio of
     # medians taken minutes apart when other work comes and goes.
@@ -371,7 +393,7 @@ def run_size(label: str, base_url: str, repeat: int, keep: bool, pages: bool = T
                 floors = [v for k, v in runs.items() if k.startswith("floor") and keep(k)]
                 if floors and name in runs:
                     ratios.append(runs[name] / min(floors))
-            figures[f"ratio: {name.split(': ')[1]} / {floor_label}"] = statistics.median(ratios) if ratios else float("nan")
+            figures[f"ratio: {name} / {floor_label}"] = statistics.median(ratios) if ratios else float("nan")
     connections["default"].close()
     return figures
 
@@ -405,7 +427,7 @@ def main() -> None:
         if args.no_pages:
             break
         floor = min(v for k, v in results[label].items() if k.startswith("floor") and v == v)
-        ratios = ", ".join(f"{k.split(': ')[1]} {results[label][k] / floor:.1f}×" for k in names if k.startswith("page"))
+        ratios = ", ".join(f"{k} {results[label][k] / floor:.1f}×" for k in names if k.startswith("page"))
         print(f"[{label}] floor {floor:.3f} s; pages: {ratios} (ratio of medians; the ratio: lines are the"
               " median of each round's ratio)")
 
