@@ -329,14 +329,14 @@ def compute_attainment(
     reports = report_rows(definitions, as_of.year, within)
 
     rows_of = _rows_of(nodes, within, agency_kinds)
+    keys = {pk for pk, node in nodes.items() if node.is_key and (within is None or node.path.startswith(within.path))}
     results = []
     for definition in definitions:
         judgement = Judgement(target=target_for_year(definition.targets, year), year=year, on=as_of)
         if definition.source == Indicator.Source.STAFF:
             series = _StaffSeries(_taking_part(definition, counts, nodes, owners), len(dates))
         elif definition.source == Indicator.Source.KEY_AGENCIES:
-            series = _Series([_key_agency_indicator(definition, counts, nodes, owners, i, within)
-                              for i in range(len(dates))])
+            series = _Series([_key_agency_indicator(definition, counts, owners, i, keys) for i in range(len(dates))])
         else:
             series = _Series([_reported_indicator(definition, reports, nodes, day) for day in dates])
         at_deadline = series.on(dates.index(deadline(year))) if judgement.final else None
@@ -443,18 +443,14 @@ class _StaffSeries(_Series):
         return list(zip(counted, populations, strict=True))
 
 
-def _key_agency_indicator(definition, counts: Counts, nodes, owners, date_index: int, within) -> _Figures:
+def _key_agency_indicator(definition, counts: Counts, owners, date_index: int, keys: set[int]) -> _Figures:
+    """One date's figures of an indicator of key agencies (`keys`: those of the scope)."""
     counted = counted_measure(definition)
-    found: dict[int, int] = defaultdict(int)
+    found: set[int] = set()
     for agency_id, values in counts.items():
         if values[counted][date_index] and agency_id in owners:
-            for key_id in owners[agency_id]:
-                found[key_id] += 1
-    keys = {
-        node.id for node in nodes.values()
-        if node.is_key and (within is None or node.path.startswith(within.path))
-    }
-    return _Figures(own={pk: (1 if found.get(pk) else 0, 1) for pk in keys}, population_agencies=keys)
+            found.update(owners[agency_id])
+    return _Figures(own={pk: (1 if pk in found else 0, 1) for pk in keys}, population_agencies=keys)
 
 
 def _reported_indicator(definition, reports, nodes, day) -> _Figures:

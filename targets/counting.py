@@ -221,7 +221,7 @@ def agency_nodes(within: Agency | None, *, whole_branch: bool = False) -> dict[i
         ancestor_ids = [int(s) for s in segments]
         prefix = "".join(f"{s}/" for s in segments[:2]) if whole_branch else within.path
         qs = qs.filter(Q(path__startswith=prefix) | Q(pk__in=ancestor_ids))
-    return {row["id"]: AgencyNode(**row) for row in qs.order_by("path").values(*NODE_FIELDS)}
+    return {row[0]: AgencyNode(*row) for row in qs.order_by("path").values_list(*NODE_FIELDS)}
 
 
 def key_owners(nodes: dict[int, AgencyNode]) -> dict[int, list[int]]:
