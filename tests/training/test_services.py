@@ -136,3 +136,26 @@ def test_leader_changes_nothing(tree, leader, course):
         services.participant_remove(user=leader, record=record)
     with pytest.raises(PermissionDenied):
         services.course_update(user=leader, course=course, data={"name": "x"})
+
+
+def _first_touch(queries, table: str) -> int:
+    return next(i for i, query in enumerate(queries) if f'"{table}"' in query["sql"])
+
+
+def test_services_that_lock_rows_take_the_data_versions_row_first(tree, district_officer, course):
+    """Writers queue on the data version's row before locking anything else (agencies.versioning): the
+    results page locked its records first and deadlocked with a staff save under the load bench."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = make_staff(agency=tree.commune_a1)
+    with CaptureQueriesContext(connection) as added:
+        services.participants_add(user=district_officer, course=course, staff=[person])
+    assert _first_touch(added.captured_queries, "agencies_dataversion") < _first_touch(
+        added.captured_queries, "training_course")
+    record = TrainingRecord.objects.select_related("staff__agency").get(staff=person)
+    with CaptureQueriesContext(connection) as saved:
+        services.participant_results_set(user=district_officer, course=course, changes=[
+            services.ResultChange(record, "passed", datetime.date(2020, 6, 5))])
+    assert _first_touch(saved.captured_queries, "agencies_dataversion") < _first_touch(
+        saved.captured_queries, "training_trainingrecord")
