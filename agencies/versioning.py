@@ -91,28 +91,25 @@ def bump_configuration_version(**_signal_arguments) -> None:
     _bump(CONFIGURATION_ROW)
 
 
-def bump_branches(*, paths: Iterable[str] = (), agency_ids: Iterable[int] = (), staff_ids: Iterable[int] = (),
+def bump_branches(*, agency_ids: Iterable[int] = (), staff_ids: Iterable[int] = (),
                   record_ids: Iterable[int] = ()) -> None:
-    """Mark the cached figures of some branches as out of date: those of the agencies with these paths
-    or ids, of these people's agencies, and of the agencies of these training records' people.
+    """Mark the cached figures of some branches as out of date: those of these agencies, of these
+    people's agencies, and of the agencies of these training records' people (as stored).
 
-    Two queries when the paths are known (the lock, the bump), one more to find the others; a few
-    more the first time a branch is written.
+    Three queries (the lock, the agencies' paths, the bump); two more the first time a branch is
+    written.
     """
-    agency_ids, staff_ids, record_ids = [i for i in agency_ids if i], [i for i in staff_ids if i], [
-        i for i in record_ids if i]
-    found = set(paths)
+    agency_ids, staff_ids, record_ids = ([i for i in ids if i] for ids in (agency_ids, staff_ids, record_ids))
     using = router.db_for_write(BranchVersion)
     with transaction.atomic(using=using, savepoint=False):
         lock_versions(using)
-        if agency_ids or staff_ids or record_ids:
-            agencies = (
-                Q(pk__in=agency_ids)
-                | Q(pk__in=Staff.objects.filter(pk__in=staff_ids).values("agency_id"))
-                | Q(pk__in=Staff.objects.filter(training_records__pk__in=record_ids).values("agency_id"))
-            )
-            found.update(Agency.objects.filter(agencies).values_list("path", flat=True))
-        branch_ids = sorted({branch_of(path) for path in found})
+        agencies = (
+            Q(pk__in=agency_ids)
+            | Q(pk__in=Staff.objects.filter(pk__in=staff_ids).values("agency_id"))
+            | Q(pk__in=Staff.objects.filter(training_records__pk__in=record_ids).values("agency_id"))
+        )
+        paths = Agency.objects.filter(agencies).values_list("path", flat=True) if agency_ids or staff_ids or record_ids else []
+        branch_ids = sorted({branch_of(path) for path in paths})
         if not branch_ids:
             return
         bumped = BranchVersion.objects.filter(branch_id__in=branch_ids).update(number=F("number") + 1)
