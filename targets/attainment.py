@@ -294,8 +294,8 @@ def compute_attainment(
     When the target year's deadline has passed, every row's verdict is read on its figure at that
     deadline, counted in the same queries (one more date).
 
-    With `versions` (those the caller read for its scope), a scope covering several branches takes
-    each branch's counts from the cache when that branch has not been written since they were counted.
+    With `versions` (those the caller read for its scope), the counts come from those kept in the cache
+    for each branch the scope covers, and only the branches written since they were kept are counted.
 
     Runs 4 queries whatever the data size with the configuration cached (targets.counting.configuration),
     8 when it is read as well (fewer when the programme has no staff or reported indicators, or when
