@@ -436,8 +436,9 @@ def _packs(radices: Sequence[int]) -> list[list[int]]:
     return packs
 
 
-def _unpack(values: Sequence[int], packs: list[list[int]], radices: Sequence[int], size: int) -> list[int]:
-    parts = [0] * size
+def _unpack(values: Sequence[int], packs: list[list[int]], radices: Sequence[int]) -> list[int]:
+    """The parts `_Packed` wrote into `values` (one number per pack), in their order."""
+    parts = [0] * len(radices)
     for value, positions in zip(values, packs, strict=True):
         for position in positions:
             value, parts[position] = divmod(value, radices[position])
@@ -528,7 +529,7 @@ def staff_counts(
 
     def moves(key: tuple[int, ...]) -> list[tuple[int, int, int]]:
         """What a group of this packed key adds: (measure, the bucket it starts counting, the bucket it stops)."""
-        group = _unpack(key, packs, radices, len(radices))
+        group = _unpack(key, packs, radices)
         joined, left = group[joined_at], group[left_at]
         found = []
         for k, plan in enumerate(plans):
