@@ -20,12 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import accumulate
-from operator import itemgetter, mul
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Case,
     Count,
@@ -50,6 +49,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, Staff
 from training.models import CourseCategory, FirstPass, PassCutoff, TrainingRecord, localized
 
+from .expressions import Bucket, Packed, packs, unpack
 from .models import AggregateReport, Indicator, Programme
 from .results import cached_configuration
 from .rules import TargetSpec
@@ -368,81 +368,10 @@ def counted_measure(definition: IndicatorDefinition) -> Measure:
 Counts = dict[int, dict[Measure, list[int]]]
 
 
-class _Bucket(Func):
-    """The bucket of an event date among `dates`: the index of the first date on or after it
-    (len(dates) when after them all, `when_null` when there is no event).
-
-    Written as one CASE with the dates inlined as parameters: built from When and lookups, the four
-    buckets of a query took longer to compile than PostgreSQL took to run it.
-    """
-
-    output_field = IntegerField()
-
-    def __init__(self, expression, dates: Sequence[datetime.date], *, when_null: int):
-        super().__init__(F(expression) if isinstance(expression, str) else expression)
-        self.dates = list(dates)
-        self.when_null = when_null
-
-    def as_sql(self, compiler, connection, **extra_context):
-        column, params = compiler.compile(self.source_expressions[0])
-        parts = [f"CASE WHEN ({column}) IS NULL THEN {self.when_null:d}"]
-        all_params = list(params)
-        for i, day in enumerate(self.dates):
-            parts.append(f" WHEN ({column}) <= %s THEN {i:d}")
-            all_params += [*params, day]
-        parts.append(f" ELSE {len(self.dates):d} END")
-        return "".join(parts), all_params
-
-
 def _first_qualified_bucket(category_ids: Sequence[int], basis: CountingBasis, dates: Sequence[datetime.date]):
     """The bucket of `first_qualified`, computed inside its subquery so that the lookup runs once a person."""
-    firsts = _firsts(category_ids, basis).annotate(bucket=_Bucket(Min(_first_field(basis)), dates, when_null=len(dates)))
+    firsts = _firsts(category_ids, basis).annotate(bucket=Bucket(Min(_first_field(basis)), dates, when_null=len(dates)))
     return Coalesce(Subquery(firsts.values("bucket")[:1]), Value(len(dates)))
-
-
-class _Packed(Func):
-    """Small whole numbers (each `part` in [0, radix)) written as one: the sum of each times the product
-    of the radices before it. The query then groups on, and returns, one number instead of a dozen:
-    its sort compares two columns, and each row reaches Python as three values."""
-
-    output_field = BigIntegerField()
-
-    def __init__(self, parts: Sequence[tuple[object, int]]):
-        super().__init__(*(expression for expression, _radix in parts))
-        self.weights = list(accumulate((radix for _expression, radix in parts[:-1]), mul, initial=1))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        terms, params = [], []
-        for expression, weight in zip(self.source_expressions, self.weights, strict=True):
-            sql, expression_params = compiler.compile(expression)
-            terms.append(f"CAST(({sql}) AS bigint) * {weight:d}")
-            params += expression_params
-        return "(" + " + ".join(terms) + ")", params
-
-
-PACKED_LIMIT = 2**62  # what one bigint holds, with room
-
-
-def _packs(radices: Sequence[int]) -> list[list[int]]:
-    """The positions of `radices` split into runs whose radices multiply to under PACKED_LIMIT."""
-    packs: list[list[int]] = []
-    room = 0
-    for position, radix in enumerate(radices):
-        if not packs or room * radix >= PACKED_LIMIT:
-            packs.append([])
-            room = 1
-        packs[-1].append(position)
-        room *= radix
-    return packs
-
-
-def _unpack(values: Sequence[int], packs: list[list[int]], radices: Sequence[int]) -> list[int]:
-    """The parts `_Packed` wrote into `values` (one number per pack), in their order."""
-    parts = [0] * len(radices)
-    for value, positions in zip(values, packs, strict=True):
-        for position in positions:
-            value, parts[position] = divmod(value, radices[position])
-    return parts
 
 
 def _as_int(q: Q) -> Case:
@@ -481,8 +410,8 @@ def staff_counts(
         qs = qs.filter(agency_id__in=list(agency_ids))
     # The parts of a group, each a whole number below its radix.
     parts: dict[str, tuple[object, int]] = {
-        "joined": (_Bucket("joined_on", days, when_null=0), n + 1),
-        "left": (_Bucket("left_on", days, when_null=n), n + 1),
+        "joined": (Bucket("joined_on", days, when_null=0), n + 1),
+        "left": (Bucket("left_on", days, when_null=n), n + 1),
     }
     for flag in flags:
         parts[flag] = (_as_int(flagged(flag)), 2)
@@ -493,7 +422,7 @@ def staff_counts(
             # Everyone's first pass in any category: one row per person, joined rather than looked up.
             qs = qs.annotate(first_any=FilteredRelation(
                 "first_passes_any", condition=Q(first_passes_any__cutoff_id=basis.cutoff_id)))
-            bucket = _Bucket("first_any__first_on", days, when_null=n)
+            bucket = Bucket("first_any__first_on", days, when_null=n)
         else:
             bucket = _first_qualified_bucket(category_ids, basis, days)
         # Only the people a measure of these categories looks at (dedicated IT staff, leaders: a tenth
@@ -508,9 +437,9 @@ def staff_counts(
 
     at = {name: i for i, name in enumerate(parts)}
     radices = [radix for _expression, radix in parts.values()]
-    packs = _packs(radices)
+    packing = packs(radices)
     expressions = list(parts.values())
-    keys = {f"key{i}": _Packed([expressions[p] for p in positions]) for i, positions in enumerate(packs)}
+    keys = {f"key{i}": Packed([expressions[p] for p in positions]) for i, positions in enumerate(packing)}
     groups = qs.annotate(**keys).order_by().values("agency_id", *keys).annotate(people=Count("id"))
     groups = groups.values_list("agency_id", *keys, "people")
     # Read with a plain cursor: Django's per-row converters cost more than the query at 7,000 groups.
@@ -529,7 +458,7 @@ def staff_counts(
 
     def moves(key: tuple[int, ...]) -> list[tuple[int, int, int]]:
         """What a group of this packed key adds: (measure, the bucket it starts counting, the bucket it stops)."""
-        group = _unpack(key, packs, radices)
+        group = unpack(key, packing, radices)
         joined, left = group[joined_at], group[left_at]
         found = []
         for k, plan in enumerate(plans):
@@ -543,8 +472,8 @@ def staff_counts(
 
     # Many agencies share each key: what a key adds is worked out once.
     moves_of: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
-    key_of = itemgetter(*range(1, len(packs) + 1))
-    single_key = len(packs) == 1
+    key_of = itemgetter(*range(1, len(packing) + 1))
+    single_key = len(packing) == 1
     # steps[agency_id][k]: +people at the bucket where a group starts counting for measure k, -people
     # where it stops; the running sum gives each date's count.
     steps: dict[int, list[list[int] | None]] = {}

@@ -145,14 +145,14 @@ def test_the_reason_column_is_on_the_page_and_in_the_download(client, leader, pr
 def test_a_group_key_split_over_several_numbers_counts_the_same(province, monkeypatch):
     """The group's parts are packed into as few numbers as a bigint holds; however many it takes, the
     figures are the same (a limit of 8 puts nearly every part in a number of its own)."""
-    from targets import counting
+    from targets import expressions
     from targets.attainment import compute_attainment
 
     day = datetime.date(2020, 6, 30)
     whole = compute_attainment(as_of=day, trend=True)
-    assert counting._packs([13, 13, 2, 2, 13]) == [[0, 1, 2, 3, 4]]
-    monkeypatch.setattr(counting, "PACKED_LIMIT", 8)
-    assert counting._packs([13, 13, 2, 2, 13]) == [[0], [1], [2, 3], [4]]
+    assert expressions.packs([13, 13, 2, 2, 13]) == [[0, 1, 2, 3, 4]]
+    monkeypatch.setattr(expressions, "PACKED_LIMIT", 8)
+    assert expressions.packs([13, 13, 2, 2, 13]) == [[0], [1], [2, 3], [4]]
     split = compute_attainment(as_of=day, trend=True)
     assert split == whole
     assert [i.province.numerator for i in split.indicators if i.province] != [0] * len(split.indicators)
