@@ -116,20 +116,13 @@ def cached_by_branch(*, versions: Versions, branch_ids: list[int], token: str,
     """Each branch's part of a computation named by `token`: from the cache when the data version and
     the branch's version already computed it, the others from one compute(missing branch ids)."""
     keys = {branch: f"branch:{token}:v{versions.data}:b{branch}-{versions.of(branch)}" for branch in branch_ids}
-    try:
-        found = cache.get_many(list(keys.values()))
-    except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) means: compute
-        logger.warning("result cache unavailable for reading; computing", exc_info=True)
-        found = {}
+    found = _read(list(keys.values()))
     parts = {branch: found[key] for branch, key in keys.items() if key in found}
     missing = [branch for branch in branch_ids if branch not in parts]
     if missing:
         computed = compute(missing)
         parts.update(computed)
-        try:
-            cache.set_many({keys[branch]: computed[branch] for branch in missing}, TIMEOUT)
-        except Exception:  # noqa: BLE001
-            logger.warning("result cache unavailable for writing", exc_info=True)
+        _write({keys[branch]: computed[branch] for branch in missing})
     return parts
 
 
@@ -140,16 +133,26 @@ def cached_configuration(compute):
 
 
 def _cached(key: str, compute):
-    try:
-        found = cache.get(key)
-    except Exception:  # noqa: BLE001 - any cache failure (Redis down, timeout) means: compute
-        logger.warning("result cache unavailable for reading; computing", exc_info=True)
-        found = None
+    found = _read([key]).get(key)
     if found is not None:
         return found
     result = compute()
+    _write({key: result})
+    return result
+
+
+def _read(keys: list[str]) -> dict:
+    """The cached values of these keys that exist; none when the cache fails (Redis down, a timeout):
+    the caller computes, never an error page."""
     try:
-        cache.set(key, result, TIMEOUT)
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - any cache failure means: compute
+        logger.warning("result cache unavailable for reading; computing", exc_info=True)
+        return {}
+
+
+def _write(values: dict) -> None:
+    try:
+        cache.set_many(values, TIMEOUT)
     except Exception:  # noqa: BLE001
         logger.warning("result cache unavailable for writing", exc_info=True)
-    return result
