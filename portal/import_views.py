@@ -195,12 +195,12 @@ def _plan_groups(summary: dict) -> list[tuple[str, list[dict], int]]:
             for action in PLAN_LABELS if rows.get(action)]
 
 
-def _progress(run: ImportRun, now=None) -> dict | None:
+def _progress(run: ImportRun) -> dict | None:
     """Where a running run stands, for its page and the history (None once it ended). A stalled run
     carries the message saying why it will not end."""
     if not run.is_running:
         return None
-    stalled = is_stalled(run, now)
+    stalled = is_stalled(run)
     return {"label": STAGE_LABELS.get(run.stage, run.stage), "done": run.rows_done, "total": run.rows_total,
             "waiting": run.stage == "" and not stalled, "stalled": stalled,
             "stalled_message": stalled_message(run) if stalled else ""}
