@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from agencies.models import Agency
 from agencies.versioning import Versions, branch_of
@@ -115,9 +116,7 @@ class Judgement:
 def make_row(*, scope: str, numerator: int, denominator: int, judgement: Judgement,
              at_deadline: tuple[int, int] | None = None, level: str | None = None,
              agency: AgencyNode | None = None, name: str = "") -> AttainmentRow:
-    target = judgement.target
-    if judgement.final:
-        at_deadline = at_deadline or (0, 0)
+    percent, met, status, gap, deadline_percent = _judged(numerator, denominator, judgement, at_deadline)
     return AttainmentRow(
         scope=scope,
         level=level if agency is None else agency.level,
@@ -126,15 +125,33 @@ def make_row(*, scope: str, numerator: int, denominator: int, judgement: Judgeme
         agency_name=agency.name if agency else name,
         numerator=numerator,
         denominator=denominator,
-        percent=percent_of(numerator, denominator),
-        met=is_met(numerator, denominator, target),
-        status=verdict(numerator, denominator, target, year=judgement.year, on=judgement.on, at_deadline=at_deadline),
-        gap=gap_to_target(numerator, denominator, target),
+        percent=percent,
+        met=met,
+        status=status,
+        gap=gap,
         agency_path=agency.path if agency else "",
         agency_kind=agency.kind if agency else "",
         parent_id=agency.parent_id if agency else None,
         final=judgement.final,
-        deadline_percent=percent_of(*at_deadline) if judgement.final else None,
+        deadline_percent=deadline_percent,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _judged(numerator: int, denominator: int, judgement: Judgement,
+            at_deadline: tuple[int, int] | None) -> tuple[Decimal | None, bool | None, str | None, int | None,
+                                                          Decimal | None]:
+    """A row's percent, met, status, gap and percent at the deadline. The rules are pure, and many rows
+    share their figures (small agencies: 0 of 0, 1 of 1), so each combination is judged once."""
+    target = judgement.target
+    if judgement.final:
+        at_deadline = at_deadline or (0, 0)
+    return (
+        percent_of(numerator, denominator),
+        is_met(numerator, denominator, target),
+        verdict(numerator, denominator, target, year=judgement.year, on=judgement.on, at_deadline=at_deadline),
+        gap_to_target(numerator, denominator, target),
+        percent_of(*at_deadline) if judgement.final else None,
     )
 
 
