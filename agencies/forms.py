@@ -7,6 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db import models
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -42,11 +43,20 @@ def parse_version(value: str) -> datetime.datetime:
     return version
 
 
+class AgencyChoiceIterator(ModelChoiceIterator):
+    """Options read as plain values: a select of hundreds of agencies builds no model per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, name, code, depth in self.queryset.values_list("pk", "name", "code", "depth"):
+            yield (pk, f"{'— ' * depth}{name} ({code})")
+
+
 class AgencyChoiceField(forms.ModelChoiceField):
     """Agencies indented by depth, so a long tree reads as a tree in a select box."""
 
-    def label_from_instance(self, obj: Agency) -> str:
-        return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
+    iterator = AgencyChoiceIterator
 
 
 class AgencyFilterForm(forms.Form):
