@@ -250,17 +250,18 @@ def overview(user, *, as_of: datetime.date, target_year: int | None, rank: str |
          if kind in RANK_KINDS and in_scope(user, path)),
         key=lambda pk: names[pk][0],
     )
+    levels = level_lines(result)
+    key_lines = agency_lines(result, key_ids, {pk: names[pk][1] for pk in key_ids})
     return {
         **_chooser_context(as_of, target_year, result),
         "programme_name": result.localized_programme_name,
         "indicators": result.indicators,
         "items": [(i, i.province) for i in result.indicators],
         "counts": year_counts(result),
-        "level_lines": level_lines(result),
-        "level_card": scorecard(level_lines(result), result.indicators),
-        "scorecard": agency_lines(result, key_ids, {pk: names[pk][1] for pk in key_ids}),
-        "scorecard_card": scorecard(agency_lines(result, key_ids, {pk: names[pk][1] for pk in key_ids}),
-                                    result.indicators),
+        "level_lines": levels,
+        "level_card": scorecard(levels, result.indicators),
+        "scorecard": key_lines,
+        "scorecard_card": scorecard(key_lines, result.indicators),
         "rankable": rankable,
         "rank_indicator": rank_indicator,
         "ranking": ranking(rank_indicator, user, worst_first) if rank_indicator else [],
