@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Staff
 from training.models import TrainingRecord
 
-from .counting import NoProgramme, PersonStanding, Reason, key_agency_of, person_standings
+from .counting import IndicatorDefinition, NoProgramme, PersonStanding, Reason, key_agency_of, person_standings
 from .models import Indicator, Programme
 
 
@@ -21,7 +21,7 @@ from .models import Indicator, Programme
 class PersonIndicator:
     """One indicator seen from one person: in its population or not, counted or not, and why."""
 
-    indicator: Indicator
+    definition: IndicatorDefinition
     in_population: bool
     counted: bool
     reason: str
@@ -42,54 +42,50 @@ def person_indicators(
         standings = person_standings(staff=staff, on=on)
     except NoProgramme:
         return []
-    indicators = {i.pk: i for i in Indicator.objects.filter(programme=programme).prefetch_related("categories")}
-    rows = []
-    for standing in standings:
-        indicator = indicators[standing.definition.id]
-        if standing.definition.counts_people:
-            rows.append(_staff_row(indicator, standing, staff, on, programme, records))
-        else:
-            rows.append(_key_agency_row(indicator, standing, staff))
-    return rows
+    return [_staff_row(standing, staff, on, programme, records) if standing.definition.counts_people
+            else _key_agency_row(standing, staff) for standing in standings]
 
 
-def _staff_row(indicator, standing: PersonStanding, staff, on, programme, records) -> PersonIndicator:
+def _staff_row(standing: PersonStanding, staff, on, programme, records) -> PersonIndicator:
+    definition = standing.definition
     if not standing.in_population:
-        return PersonIndicator(indicator, False, False, _population_exclusion(indicator, staff, standing))
+        return PersonIndicator(definition, False, False, _population_exclusion(definition, staff, standing))
     if not standing.counted:
-        return PersonIndicator(indicator, True, False, str(Reason(standing.reason).label).capitalize() + ".")
-    if indicator.rule == Indicator.Rule.QUALIFIED:
-        return PersonIndicator(indicator, True, True, _("IT qualification: %(q)s.") % {
+        return PersonIndicator(definition, True, False, str(Reason(standing.reason).label).capitalize() + ".")
+    if definition.rule == Indicator.Rule.QUALIFIED:
+        return PersonIndicator(definition, True, True, _("IT qualification: %(q)s.") % {
             "q": staff.get_it_qualification_display()})
-    record = _first_qualifying_record(indicator, records, programme.start_date, on)
+    record = _first_qualifying_record(definition, records, programme.start_date, on)
     course = record.course.name if record else ""
-    return PersonIndicator(indicator, True, True, _("Passed %(course)s.") % {"course": course}, record)
+    return PersonIndicator(definition, True, True, _("Passed %(course)s.") % {"course": course}, record)
 
 
-def _population_exclusion(indicator: Indicator, staff: Staff, standing: PersonStanding) -> str:
+def _population_exclusion(definition: IndicatorDefinition, staff: Staff, standing: PersonStanding) -> str:
     """Words for why the person is outside the indicator's population (counting.population decided it)."""
     if not standing.active:
         return _("Not on the roster on this date.")
     if not staff.is_civil_servant:
         return _("Contract workers count in no indicator.")
-    if indicator.levels and staff.agency.level not in indicator.levels:
+    if definition.levels and staff.agency.level not in definition.levels:
         return _("Another level of government.")
-    if indicator.staff_flag and not getattr(staff, indicator.staff_flag):
-        return _("Only for: %(who)s.") % {"who": indicator.get_staff_flag_display()}
+    if definition.staff_flag and not getattr(staff, definition.staff_flag):
+        return _("Only for: %(who)s.") % {"who": Indicator.StaffFlag(definition.staff_flag).label}
     return _("Only for staff of departments and district committees (same level).")
 
 
-def _key_agency_row(indicator, standing: PersonStanding, staff) -> PersonIndicator:
+def _key_agency_row(standing: PersonStanding, staff) -> PersonIndicator:
     """Key-agency indicators count agencies; say whether this person is what makes theirs count."""
+    definition = standing.definition
     if standing.in_population and standing.counted:
         key = key_agency_of(staff.agency)
-        return PersonIndicator(indicator, True, True, _("Makes %(agency)s count.") % {"agency": key.name if key else ""})
-    return PersonIndicator(indicator, False, False, _("Counts agencies, not people."))
+        return PersonIndicator(definition, True, True, _("Makes %(agency)s count.") % {"agency": key.name if key else ""})
+    return PersonIndicator(definition, False, False, _("Counts agencies, not people."))
 
 
-def _first_qualifying_record(indicator, records, start: datetime.date, on: datetime.date) -> TrainingRecord | None:
+def _first_qualifying_record(definition: IndicatorDefinition, records, start: datetime.date,
+                             on: datetime.date) -> TrainingRecord | None:
     """The record to name beside "counts" (the counting itself was decided by targets.counting)."""
-    category_ids = {category.pk for category in indicator.categories.all()}
+    category_ids = set(definition.category_ids)
     qualifying = [
         record for record in records
         if record.result == TrainingRecord.Result.PASSED and record.completed_on

@@ -344,9 +344,9 @@ def training_needs(request, pk):
 
 
 def _not_counted_url(agency_id: int, row) -> str | None:
-    if row.indicator.source != Indicator.Source.STAFF or not row.in_population or row.counted:
+    if row.definition.source != Indicator.Source.STAFF or not row.in_population or row.counted:
         return None
-    return reverse("targets:not-counted", args=[agency_id, row.indicator.code])
+    return reverse("targets:not-counted", args=[agency_id, row.definition.code])
 
 
 def _describe_history(

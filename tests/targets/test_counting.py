@@ -75,7 +75,7 @@ def province(tree):
 def _standings(person: Staff, day: datetime.date) -> dict[str, tuple[bool, bool]]:
     records = list(TrainingRecord.objects.filter(staff=person).select_related("course__category"))
     rows = person_indicators(staff=person, on=day, programme=current_programme(), records=records)
-    return {row.indicator.code: (row.in_population, row.counted) for row in rows}
+    return {row.definition.code: (row.in_population, row.counted) for row in rows}
 
 
 @pytest.mark.parametrize("day", DATES)

@@ -27,7 +27,7 @@ def _course(code, category, day):
 
 
 def _status(response):
-    return {row.indicator.code: (row.in_population, row.counted) for row, _url in response.context["indicator_rows"]}
+    return {row.definition.code: (row.in_population, row.counted) for row, _url in response.context["indicator_rows"]}
 
 
 def test_commune_staff_counts_with_a_passed_course_since_the_programme_start(client, district_officer, tree):
