@@ -494,6 +494,65 @@ def server_side(log_path: str | None, since: str) -> dict | None:
                        for route, times in sorted(routes.items(), key=lambda item: -sum(item[1]))}}
 
 
+def _processes() -> dict[int, tuple[int, int, int, int]]:
+    """{pid: (parent pid, session id, CPU ticks used so far, those of its children that have exited)} of
+    every process, from /proc (Linux)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        found[int(entry.name)] = (int(fields[1]), int(fields[3]), int(fields[11]) + int(fields[12]),
+                                  int(fields[13]) + int(fields[14]))
+    return found
+
+
+def _postmaster_pid(cluster: str) -> int | None:
+    """The PostgreSQL cluster's main process ("VERSION NAME", as pg_ctlcluster takes it)."""
+    try:
+        listing = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for line in listing.splitlines():
+        version, name, _port, _status, _owner, data_dir, *_rest = line.split()
+        if f"{version} {name}" == cluster:
+            try:
+                return int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                return None
+    return None
+
+
+def cpu_ticks(server_pid: int | None, postmaster_pid: int | None) -> dict[str, int]:
+    """CPU ticks used so far by the portal (gunicorn's session: its master and workers), PostgreSQL (the
+    cluster's main process and its children) and this load generator (all its threads). The main
+    processes also carry what their exited children used: recycled workers, closed connections."""
+    ticks = Counter()
+    for pid, (parent, session, used, exited_children) in _processes().items():
+        if server_pid is not None and session == server_pid:
+            ticks["portal (gunicorn)"] += used + (exited_children if pid == server_pid else 0)
+        elif postmaster_pid is not None and postmaster_pid in (pid, parent):
+            ticks["PostgreSQL"] += used + (exited_children if pid == postmaster_pid else 0)
+        elif pid == os.getpid():
+            ticks["load generator"] += used
+    return ticks
+
+
+def cpu_split(before: dict[str, int], after: dict[str, int], seconds: float, requests: int) -> dict:
+    """Each part's share of the machine during the load: percent of one core, and CPU ms per request."""
+    hertz = os.sysconf("SC_CLK_TCK")
+    split = {}
+    for part in after:
+        used = (after[part] - before.get(part, 0)) / hertz
+        split[part] = {"core_percent": round(100 * used / seconds, 1),
+                       "ms_per_request": round(1000 * used / requests, 1) if requests else None}
+    return split
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", action="append", help="gunicorn on loopback; repeat to spread users over "
@@ -511,6 +570,9 @@ def main() -> int:
     parser.add_argument("--redis-down-for", type=float, default=5.0, help="seconds between Redis's stop and start")
     parser.add_argument("--redis-port", type=int, default=6390, help="the private Redis run_load.sh started")
     parser.add_argument("--server-log", help="gunicorn's stdout, for server-side latency")
+    parser.add_argument("--server-pid", type=int, help="gunicorn's master, leader of its own session (run_load.sh "
+                        "starts it with setsid): with it the report splits the machine's CPU between the portal, "
+                        "PostgreSQL and this generator")
     parser.add_argument("--json", help="write the report here as JSON too")
     args = parser.parse_args()
     if args.prepare:
@@ -541,6 +603,9 @@ def main() -> int:
     print(f"signed in {len(users)} users in {time.monotonic() - sign_in_started:.1f} s (Argon2 hashing)")
 
     run = Run()
+    # A restarted PostgreSQL is another process tree: its CPU is only split on a steady run.
+    postmaster = _postmaster_pid(args.pg_cluster) if args.restart_db_at is None else None
+    ticks_before = cpu_ticks(args.server_pid, postmaster)
     wall_start = datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
     t0 = time.monotonic()
     deadline = t0 + args.duration
@@ -563,6 +628,7 @@ def main() -> int:
     if redis_restarter_thread:
         redis_restarter_thread.join(timeout=120)
     elapsed = time.monotonic() - t0
+    ticks_after = cpu_ticks(args.server_pid, postmaster)
     for c in clients:
         c.close()
 
@@ -574,6 +640,8 @@ def main() -> int:
         by_label[s.label].append(s)
     report["pages"] = {label: summarise(group, elapsed) for label, group in sorted(by_label.items())}
     report["server_side"] = server_side(args.server_log, wall_start)
+    if args.server_pid is not None:
+        report["cpu"] = cpu_split(ticks_before, ticks_after, elapsed, len(samples))
 
     if args.restart_db_at is not None:
         report["restart"] = restart_report(samples, run, elapsed)
@@ -661,6 +729,10 @@ def print_report(report: dict) -> None:
         print(f"   {'route (server CPU, busiest first)':54} {'count':>7} {'CPU ms':>8} {'total s':>8}")
         for route, r in list(ss["routes"].items())[:14]:
             print(f"   {route[:54]:54} {r['requests']:>7} {r['cpu_mean_ms']:>8} {r['cpu_total_s']:>8}")
+    if report.get("cpu"):
+        print("   machine CPU during the load: " + ", ".join(
+            f"{part} {c['core_percent']} % of a core ({c['ms_per_request']} ms a request)"
+            for part, c in report["cpu"].items()))
     if report.get("redis_restart"):
         print(f"   Redis restart: events {report['redis_restart']['events']}")
     if report.get("restart"):

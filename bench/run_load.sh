@@ -68,6 +68,6 @@ trap 'kill -TERM -- -"$gunicorn_pid" 2>/dev/null || true; wait "$gunicorn_pid" 2
 
 status=0
 "$PYTHON" bench/load.py --base-url "http://127.0.0.1:$PORT" --pg-cluster "$PG_VERSION $CLUSTER" \
-  --server-log "$log" --json "test-artifacts/load-$stamp.json" "${redis_args[@]}" "$@" || status=$?
+  --server-log "$log" --server-pid "$gunicorn_pid" --json "test-artifacts/load-$stamp.json" "${redis_args[@]}" "$@" || status=$?
 echo "gunicorn log: $log"
 exit "$status"
