@@ -30,3 +30,11 @@ class ThrottledModelBackend(ModelBackend):
         else:
             clear_failures(username=username)
         return user
+
+    def get_user(self, user_id):
+        """The signed-in user of each request with their agency, which the pages' scope reads: one query."""
+        try:
+            user = get_user_model()._default_manager.select_related("agency").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
