@@ -2,6 +2,7 @@
 import shutil
 
 import pytest
+from django.db import connections
 
 from agencies.models import User
 from tests.conftest import make_staff, make_user
@@ -26,6 +27,9 @@ def browser_page(monkeypatch):
         page.on("pageerror", lambda exc: violations.append(f"page error: {exc}"))
         yield page, violations
         browser.close()
+        # Django's connections are context-local, and Playwright's loop gives the test a context of its own:
+        # the connection opened there would outlive the test database (a warning when it is dropped).
+        connections.close_all()
 
 
 # Like every transactional test here, it restores the migrated data afterwards (serialized_rollback): a
