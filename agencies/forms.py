@@ -92,7 +92,7 @@ class StaffFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Agency.objects.visible_to(user).only("pk", "name", "code", "depth", "path")
+        self.fields["unit"].queryset = Agency.objects.visible_to(user)
         self.fields["category"].choices = [("", _("All categories")), *Staff.Category.choices]
 
 
@@ -163,7 +163,7 @@ class StaffCreateForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user)
         self.fields["joined_on"].initial = timezone.localdate()
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Add")))

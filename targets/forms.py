@@ -183,7 +183,7 @@ class ReportForm(forms.Form):
             })
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = reported_indicators()
-        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user)
         self.fields["year"].choices = [(year, str(year)) for year in report_years()]
         if report is not None:
             for name in ("indicator", "agency", "year"):
@@ -211,6 +211,6 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.visible_to(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.visible_to(user)
         self.fields["indicator"].queryset = reported_indicators()
         self.fields["year"].choices = [("", _("All years")), *[(year, str(year)) for year in report_years()]]

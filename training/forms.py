@@ -49,7 +49,7 @@ class CourseForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
+        self.fields["agency"].queryset = Agency.objects.editable_by(user)
         # Administrators may keep province-wide courses with no managing agency; officers may not.
         self.fields["agency"].required = not user.is_administrator
         if not self.instance.pk and user.is_officer:
@@ -78,7 +78,7 @@ class ParticipantSearchForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Agency.objects.editable_by(user).only("pk", "name", "code", "depth", "path")
+        self.fields["unit"].queryset = Agency.objects.editable_by(user)
         # "Still needed for indicator X", from the indicators of the current programme (training.needs).
         self.fields["need"].choices = [*self.fields["need"].choices, *need_choices()]
 
