@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Concat, Substr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from sheets.text import fold
 
+from . import links
 from .choices import ChoiceLabels
 from .querysets import AgencyQuerySet, StaffQuerySet
 
@@ -73,7 +73,7 @@ class Agency(ChoiceLabels):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("agencies:agency-detail", args=[self.pk])
+        return links.reverse("agencies:agency-detail", args=[self.pk])
 
     @property
     def is_key_agency(self) -> bool:
@@ -238,7 +238,7 @@ class Staff(ChoiceLabels):
         return f"{self.full_name} ({self.code})"
 
     def get_absolute_url(self) -> str:
-        return reverse("agencies:staff-detail", args=[self.pk])
+        return links.reverse("agencies:staff-detail", args=[self.pk])
 
     @property
     def category_label(self) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from agencies import links
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -124,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            "builtins": ["portal.templatetags.links"],
         },
     },
 ]
@@ -176,7 +178,7 @@ FORMAT_MODULE_PATH = ["portal.formats"]
 
 
 def _person_page(staff) -> str:
-    return reverse("targets:staff-detail", args=[staff.pk])
+    return links.reverse("targets:staff-detail", args=[staff.pk])
 
 
 # A person's page lives in targets (it reads training and indicators, which agencies may not import):

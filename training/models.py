@@ -3,10 +3,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agencies import links
 from agencies.choices import ChoiceLabels
 from agencies.models import Agency, Staff
 from agencies.querysets import EVERYTHING, ScopedQuerySet, scope_path
@@ -103,7 +103,7 @@ class Course(models.Model):
         return f"{self.code} – {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("training:course-detail", args=[self.pk])
+        return links.reverse("training:course-detail", args=[self.pk])
 
     def clean(self):
         if self.code:
