@@ -55,7 +55,7 @@ def _percent_text(value: Decimal, language: str) -> str:
     return f"{number_format(value, 1, use_l10n=True)}{NBSP}%"
 
 
-def scorecard_cell(cell) -> SafeString:
+def scorecard_cell(cell, language: str) -> SafeString:
     """One scorecard cell (a dashboards.Cell) as its <td>, coloured by status with the word.
 
     Built here rather than in the template: a scorecard has hundreds of cells, and their eight
@@ -64,13 +64,14 @@ def scorecard_cell(cell) -> SafeString:
     row = cell.row
     if row is None or row.percent is None:
         return mark_safe('<td class="text-muted">—</td>')
-    return _scorecard_cell(row.status, row.numerator, row.denominator, row.percent, get_language())
+    return _scorecard_cell(row.status, row.numerator, row.denominator, row.percent, language)
 
 
 @register.filter
 def scorecard_cells(cells) -> SafeString:
     """A scorecard line's cells (scorecard_cell each), joined: one template lookup per line, not per cell."""
-    return mark_safe("".join(scorecard_cell(cell) for cell in cells))
+    language = get_language()
+    return mark_safe("".join(scorecard_cell(cell, language) for cell in cells))
 
 
 @lru_cache(maxsize=PRESENTATION_CACHE_SIZE)
