@@ -8,7 +8,9 @@
 # pip-tools runs from a virtual environment of its own (.venv-lock), apart from the portal's .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=${PYTHON:-python3.11}
+# shellcheck source=scripts/_venv.sh
+. scripts/_venv.sh
+python=$(portal_python)
 if [ ! -x .venv-lock/bin/pip-compile ]; then
     "$python" -m venv .venv-lock
     .venv-lock/bin/python -m pip install --quiet --disable-pip-version-check "pip-tools>=7.4,<8"
