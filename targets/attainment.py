@@ -12,7 +12,7 @@ import datetime
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -236,6 +236,10 @@ class Attainment:
     target_years: tuple[int, ...] = ()
     programme_name_en: str = ""
     programme_start: datetime.date | None = None
+    # The key this result is cached under (targets.results), which changes whenever its figures may:
+    # what is derived from the result alone, a page's fragment say, may be cached under it. Empty when
+    # computed outside the cache.
+    cache_key: str = field(default="", compare=False)
 
     @property
     def deadline(self) -> datetime.date:
@@ -290,8 +294,10 @@ def attainment(
     kind = "attainment" if agency_kinds is None else "attainment-" + "-".join(sorted(agency_kinds))
     return cached(
         {"kind": kind, "as_of": as_of, "target_year": target_year, "within": within, "trend": trend},
-        lambda versions: compute_attainment(as_of=as_of, target_year=target_year, within=within, trend=trend,
-                                            agency_kinds=agency_kinds, versions=versions),
+        lambda versions, key: replace(
+            compute_attainment(as_of=as_of, target_year=target_year, within=within, trend=trend,
+                               agency_kinds=agency_kinds, versions=versions),
+            cache_key=key),
     )
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency, Level, Staff, path_ids
-from agencies.querysets import in_scope
+from agencies.querysets import in_scope, scope_path
 from sheets.responses import Table
 from targets.attainment import (
     Attainment,
@@ -267,6 +267,7 @@ def overview(user, *, as_of: datetime.date, target_year: int | None, rank: str |
         "ranking": ranking(rank_indicator, user, worst_first) if rank_indicator else [],
         "worst_first": worst_first,
         "own_agency": user.agency if user.is_officer else None,
+        "scope": scope_path(user),  # what the scorecard may list: part of its fragment's key
     }
 
 

@@ -105,10 +105,18 @@ def result_key(*, versions: Versions, kind: str, as_of: datetime.date, target_ye
     return f"{kind}:v{versions.stamp}:{as_of.isoformat()}:{target_year or 'default'}:{scope}:{int(trend)}"
 
 
-def cached(key_parts: dict, compute: Callable[[Versions], object]):
-    """compute(versions)'s result, from the cache when these versions already computed it."""
+def cached(key_parts: dict, compute: Callable[[Versions, str], object]):
+    """compute(versions, key)'s result, from the cache when these versions already computed it; `key`
+    is the one it is stored under."""
     stamp = scope_versions(key_parts["within"])
-    return _cached(result_key(versions=stamp, **key_parts), lambda: compute(stamp))
+    key = result_key(versions=stamp, **key_parts)
+    return _cached(key, lambda: compute(stamp, key))
+
+
+def cached_fragment(key: str, render: Callable[[], str]) -> str:
+    """render()'s HTML, from the cache when it was rendered under this key. The key must name all that
+    the HTML shows: a result's own key and what else the page put in (attainment_tags.figures_fragment)."""
+    return _cached(f"fragment:{key}", render)
 
 
 def cached_by_branch(*, versions: Versions, branch_ids: list[int], token: str,

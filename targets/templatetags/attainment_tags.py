@@ -5,6 +5,7 @@ Colour bands come from targets.attainment (status_of); nothing here decides what
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from targets.attainment import AttainmentRow, IndicatorAttainment
 from targets.dashboards import STATUS_LABELS
+from targets.results import cached_fragment
 from targets.rules import TargetSpec, deadline, target_for_year
 
 register = template.Library()
@@ -30,6 +32,39 @@ NBSP = "\u00a0"
 # the same figures as before. Their HTML is a pure function of the figures and the language, so it is
 # kept per process by value (never stale: other figures are another key), bounded in size.
 PRESENTATION_CACHE_SIZE = 8192
+
+
+class FiguresFragmentNode(template.Node):
+    def __init__(self, name: str, result, vary: list, nodelist):
+        self.name, self.result, self.vary, self.nodelist = name, result, vary, nodelist
+
+    def render(self, context) -> str:
+        result = self.result.resolve(context)
+        if not getattr(result, "cache_key", ""):
+            return self.nodelist.render(context)
+        vary = repr([value.resolve(context) for value in self.vary]).encode()
+        key = f"{self.name}:{result.cache_key}:{get_language()}:{hashlib.sha256(vary).hexdigest()[:32]}"
+        return mark_safe(cached_fragment(key, lambda: str(self.nodelist.render(context))))
+
+
+@register.tag
+def figures_fragment(parser, token):
+    """{% figures_fragment "name" result value… %}…{% endfigures_fragment %}: the enclosed HTML, kept in
+    the result cache under the result's own key (targets.results), the language and the values listed.
+
+    An attainment page's tables, scorecards and charts are most of its rendering, and they change only
+    with the result's figures. The block may show only the result and the listed values (an agency's id,
+    the query string, the user's scope), which is what the key holds; a result computed outside the cache
+    has no key, and the block is then rendered every time.
+    """
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a name and a result, then the values it shows")
+    name, result, *vary = bits[1:]
+    nodelist = parser.parse(("endfigures_fragment",))
+    parser.delete_first_token()
+    return FiguresFragmentNode(name.strip("\"'"), parser.compile_filter(result),
+                               [parser.compile_filter(value) for value in vary], nodelist)
 
 
 @register.filter

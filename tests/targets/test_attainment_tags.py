@@ -1,7 +1,12 @@
-"""The rendered cells and charts kept by value (attainment_tags): each language and figure its own."""
+"""The rendered cells and charts kept by value (attainment_tags): each language and figure its own; page
+fragments kept under their result's key."""
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
+import pytest
+from django.core.cache import caches
+from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
 
 from targets.attainment import AttainmentRow, IndicatorAttainment
@@ -58,3 +63,55 @@ def test_a_bar_shows_its_own_figure_and_status_word():
         assert "no data" in attainment_bar(None)
     with translation.override("vi"):
         assert "đạt" in attainment_bar(_row(959, 1000, "95.9", "met"))
+
+
+class _Counted:
+    """A value that counts how often the template shows it."""
+
+    def __init__(self):
+        self.shown = 0
+
+    def __str__(self) -> str:
+        self.shown += 1
+        return "figures"
+
+
+FRAGMENT = Template('{% load attainment_tags %}{% figures_fragment "test" result vary %}<p>{{ shown }}</p>'
+                    '{% endfigures_fragment %}')
+
+
+def _fragment(result, vary="a", shown=None) -> str:
+    return FRAGMENT.render(Context({"result": result, "vary": vary, "shown": shown or _Counted()}))
+
+
+def test_a_fragment_is_rendered_once_per_result_language_and_value(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tags"}}
+    caches["default"].clear()
+    result, shown = SimpleNamespace(cache_key="attainment:v1-2"), _Counted()
+    with translation.override("vi"):
+        assert _fragment(result, shown=shown) == _fragment(result, shown=shown) == "<p>figures</p>"
+        assert shown.shown == 1
+        _fragment(result, vary="b", shown=shown)
+        _fragment(SimpleNamespace(cache_key="attainment:v1-3"), shown=shown)  # the figures moved
+    with translation.override("en"):
+        _fragment(result, shown=shown)
+    assert shown.shown == 4
+
+
+def test_a_result_computed_outside_the_cache_is_rendered_every_time(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tags"}}
+    shown = _Counted()
+    _fragment(SimpleNamespace(cache_key=""), shown=shown)
+    _fragment(SimpleNamespace(cache_key=""), shown=shown)
+    assert shown.shown == 2
+
+
+def test_a_cache_that_is_down_renders_the_fragment(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": {"socket_connect_timeout": 0.25}}}
+    assert _fragment(SimpleNamespace(cache_key="attainment:v1")) == "<p>figures</p>"
+
+
+def test_a_fragment_needs_a_name_and_a_result():
+    with pytest.raises(TemplateSyntaxError):
+        Template('{% load attainment_tags %}{% figures_fragment "test" %}{% endfigures_fragment %}')

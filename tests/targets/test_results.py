@@ -8,6 +8,7 @@ REQUIRE_REDIS is set (as .ci/run does), where they fail.
 """
 import datetime
 import os
+import re
 
 import pytest
 from django.core.cache import caches
@@ -16,10 +17,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agencies.models import Staff
+from agencies.models import Staff, User
 from agencies.versioning import branch_of, data_version, versions
 from targets.attainment import attainment
-from tests.conftest import make_course, make_record, make_staff
+from tests.conftest import make_course, make_record, make_staff, make_user
 from training.models import TrainingRecord
 from training.passes import refresh_first_passes
 
@@ -103,6 +104,39 @@ def test_a_save_in_one_process_shows_on_the_next_page_served_by_another(backend,
     _trained(tree.department)
     assert _province_row(_serve(settings, process_a, client, url)) == (2, 3)
     assert _province_row(_serve(settings, process_b, client, url)) == (2, 3)
+
+
+def _shown_figure(response, code: str = "staff-prov-district") -> tuple[int, int]:
+    """The indicator table's "counted / population" as the page's HTML shows it."""
+    row = re.search(rf'id="indicator-{code}">.*?<td class="num">(\d+) / (\d+)</td>', response.content.decode(), re.S)
+    return int(row[1]), int(row[2])
+
+
+def _table_rendered(response) -> bool:
+    return any(template.name == "includes/_indicator_table.html" for template in response.templates)
+
+
+def test_a_save_shows_in_the_cached_fragments_of_every_attainment_page(backend, settings, leader, tree):
+    _name, (process_a, process_b) = backend
+    _trained(tree.department)
+    make_staff(agency=tree.department)
+    officer = make_user(role=User.Role.OFFICER, agency=tree.department)
+    leader_client, officer_client = Client(), Client()
+    leader_client.force_login(leader)
+    officer_client.force_login(officer)
+    pages = [(leader_client, reverse("home") + QUERY),
+             (leader_client, reverse("targets:agency", args=[tree.department.pk]) + QUERY),
+             (officer_client, reverse("home") + QUERY)]
+    for client, url in pages:
+        first = _serve(settings, process_a, client, url)
+        again = _serve(settings, process_a, client, url)
+        assert _shown_figure(first) == _shown_figure(again) == (1, 2)
+        assert _table_rendered(first) and not _table_rendered(again)  # the second from the fragment cache
+        assert _shown_figure(_serve(settings, process_b, client, url)) == (1, 2)
+    _trained(tree.department)
+    for client, url in pages:
+        assert _shown_figure(_serve(settings, process_a, client, url)) == (2, 3)
+        assert _shown_figure(_serve(settings, process_b, client, url)) == (2, 3)
 
 
 def test_a_served_result_is_reused_until_the_data_changes(backend, settings, leader, tree):
