@@ -24,8 +24,8 @@ portal_python() {
 ensure_venv() {
     local root python stamp wanted
     root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-    python=$(portal_python)
     if [ ! -x "$root/.venv/bin/python" ]; then
+        python=$(portal_python)
         if ! command -v "$python" >/dev/null 2>&1; then
             echo "error: $python not found; on Debian: apt-get install python3.11 python3.11-venv" >&2
             return 1

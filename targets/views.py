@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agencies import links
 from agencies.access import breadcrumb, can_edit_agency_data, get_visible_agency, get_visible_staff, role_required
 from agencies.forms import stale_message
 from agencies.listing import paginate, sort_queryset
@@ -346,7 +347,7 @@ def training_needs(request, pk):
 def _not_counted_url(agency_id: int, row) -> str | None:
     if row.definition.source != Indicator.Source.STAFF or not row.in_population or row.counted:
         return None
-    return reverse("targets:not-counted", args=[agency_id, row.definition.code])
+    return links.reverse("targets:not-counted", args=[agency_id, row.definition.code])
 
 
 def _describe_history(
