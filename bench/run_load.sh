@@ -13,7 +13,7 @@
 # so --restart-redis-at stops only it; REDIS_PORT=none runs without Redis (per-process caches).
 #   bench/run_load.sh --restart-redis-at 20 --redis-down-for 5
 # Environment: PYTHON (default the repository's .venv, created or updated as scripts/test.sh does),
-# WORKERS (gunicorn workers, default 3: cores + 1 on this machine), PORT (default 8200), LOAD_DB (default portal_load),
+# WORKERS (gunicorn workers, default deploy/gunicorn.conf.py's: one per core), PORT (default 8200), LOAD_DB (default portal_load),
 # PG_PORT and CLUSTER (5433, "load"), REDIS_PORT. Reports land in test-artifacts/load-*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,8 @@ export SECRET_KEY
 
 stamp=$(date +%Y%m%d-%H%M%S)
 log="test-artifacts/load-gunicorn-$stamp.log"
-GUNICORN_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="${WORKERS:-3}" \
+[ -z "${WORKERS:-}" ] || export WEB_CONCURRENCY="$WORKERS"
+GUNICORN_BIND="127.0.0.1:$PORT" \
   setsid "$GUNICORN" --config deploy/gunicorn.conf.py > "$log" 2>&1 &
 gunicorn_pid=$!
 trap 'kill -TERM -- -"$gunicorn_pid" 2>/dev/null || true; wait "$gunicorn_pid" 2>/dev/null || true

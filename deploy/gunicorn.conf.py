@@ -10,10 +10,11 @@ wsgi_app = "portal.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 
 # Sync workers behind nginx: nginx buffers slow clients, so a worker is busy only while Django
-# works, mostly on the CPU. One per core plus one keeps the cores busy while a worker waits on
-# PostgreSQL; more only make them take turns (bench/run_load.sh on 2 cores, 30 s: 2 workers 83.5
-# req/s, 3 workers 78-80, 5 workers 67-70, 8 workers 68, with p99 rising from 0.4 s to 0.6 s).
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+# works, mostly on the CPU. One per core: PostgreSQL, on the same machine, works on a core while
+# that core's worker waits for it, and a third worker only makes the others take turns
+# (bench/run_load.sh on 2 cores, 60 s, 3/12/2026: 2 workers 112.6-119.9 req/s with p99 243-260 ms,
+# 3 workers 106.0-108.9 with p99 287-293 ms; earlier, 5 and 8 workers served fewer still).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 
@@ -22,7 +23,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak never grows; the jitter keeps them from restarting together.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+# A new worker spends about a second of CPU starting and filling its caches, while the other workers
+# serve alone: at 2,000 requests each worker restarted about once a minute under full load, and
+# with two workers that alone took p99 from 243-260 ms to 285 ms.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 
 # The portal's RequestLogMiddleware writes one JSON line per request; gunicorn's own access log
