@@ -16,11 +16,12 @@ elsewhere); the portal keeps no such history yet (indicators.md, "Transfers").
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from operator import itemgetter
+from types import MappingProxyType
 from typing import NamedTuple
 
 from django.db import connections
@@ -392,61 +393,18 @@ def staff_counts(
     """
     if not measures:
         return {}
-    days = list(dates)
-    if days != sorted(set(days)):
+    days = tuple(dates)
+    if list(days) != sorted(set(days)):
         raise ValueError("staff_counts needs distinct dates in order")
     n = len(days)
-    flags = sorted({m.flag for m in measures if m.flag})
-    qualification_sets = sorted({m.qualifications for m in measures if m.kind == QUALIFIED})
-    category_sets = sorted({m.category_ids for m in measures if m.kind == TRAINED and m.category_ids})
-
-    qs = Staff.objects.filter(civil_servant()).filter(
-        # Nobody who left by the first date or joined after the last can count on any of them.
-        Q(left_on__isnull=True) | Q(left_on__gt=days[0]), Q(joined_on__isnull=True) | Q(joined_on__lte=days[-1]),
-    )
-    if within is not None:
-        qs = qs.filter(agency__path__startswith=within.path)
-    if agency_ids is not None:
-        qs = qs.filter(agency_id__in=list(agency_ids))
-    # The parts of a group, each a whole number below its radix.
-    parts: dict[str, tuple[object, int]] = {
-        "joined": (Bucket("joined_on", days, when_null=0), n + 1),
-        "left": (Bucket("left_on", days, when_null=n), n + 1),
-    }
-    for flag in flags:
-        parts[flag] = (_as_int(flagged(flag)), 2)
-    for number, qualifications in enumerate(qualification_sets):
-        parts[f"q{number}"] = (_as_int(holds_qualification(qualifications)), 2)
-    for number, category_ids in enumerate(category_sets):
-        if basis.counts_every_category(category_ids):
-            # Everyone's first pass in any category: one row per person, joined rather than looked up.
-            qs = qs.annotate(first_any=FilteredRelation(
-                "first_passes_any", condition=Q(first_passes_any__cutoff_id=basis.cutoff_id)))
-            bucket = Bucket("first_any__first_on", days, when_null=n)
-        else:
-            bucket = _first_qualified_bucket(category_ids, basis, days)
-        # Only the people a measure of these categories looks at (dedicated IT staff, leaders: a tenth
-        # of a roster) need their passes looked up; the others wait in the last bucket.
-        measure_flags = {m.flag for m in measures if m.kind == TRAINED and m.category_ids == category_ids}
-        if "" not in measure_flags:
-            looked_at = Q()
-            for flag in sorted(measure_flags):
-                looked_at |= flagged(flag)
-            bucket = Case(When(looked_at, then=bucket), default=Value(n), output_field=IntegerField())
-        parts[f"f{number}"] = (bucket, n + 1)
-
-    at = {name: i for i, name in enumerate(parts)}
-    radices = [radix for _expression, radix in parts.values()]
-    packing = packs(radices)
-    expressions = list(parts.values())
-    keys = {f"key{i}": Packed([expressions[p] for p in positions]) for i, positions in enumerate(packing)}
-    groups = qs.annotate(**keys).order_by().values("agency_id", *keys).annotate(people=Count("id"))
-    groups = groups.values_list("agency_id", *keys, "people")
+    query = _grouping_query(tuple(measures), days, basis, within.path if within is not None else None,
+                            tuple(agency_ids) if agency_ids is not None else None, Staff.objects.db)
     # Read with a plain cursor: Django's per-row converters cost more than the query at 7,000 groups.
-    sql, params = groups.query.sql_with_params()
-    with connections[groups.db].cursor() as cursor:
-        cursor.execute(sql, params)
+    with connections[Staff.objects.db].cursor() as cursor:
+        cursor.execute(query.sql, query.params)
         rows = cursor.fetchall()
+    at, packing, radices = query.at, query.packing, query.radices
+    qualification_sets, category_sets = query.qualification_sets, query.category_sets
 
     plans = [_MeasurePlan(
         flag=at[m.flag] if m.flag else None,
@@ -500,6 +458,78 @@ def staff_counts(
         agency_id: {m: (list(accumulate(s[:n])) if s is not None else zeros) for m, s in zip(measures, per_measure, strict=True)}
         for agency_id, per_measure in steps.items()
     }
+
+
+class _GroupingQuery(NamedTuple):
+    """staff_counts' SQL, and where each part of a group sits in its packed key (shared by every call
+    with the same arguments, so nothing in it can be changed)."""
+
+    sql: str
+    params: tuple
+    at: Mapping[str, int]
+    packing: tuple[tuple[int, ...], ...]
+    radices: tuple[int, ...]
+    qualification_sets: tuple[tuple[str, ...], ...]
+    category_sets: tuple[tuple[int, ...], ...]
+
+
+@lru_cache(maxsize=128)
+def _grouping_query(measures: tuple[Measure, ...], days: tuple[datetime.date, ...], basis: CountingBasis,
+                    within_path: str | None, agency_ids: tuple[int, ...] | None, db: str) -> _GroupingQuery:
+    """The grouped query of staff_counts, a pure function of its arguments, so kept per process: building
+    and compiling its dozens of CASE branches costs about 4 ms, more than PostgreSQL takes to count a
+    branch after a save."""
+    n = len(days)
+    flags = sorted({m.flag for m in measures if m.flag})
+    qualification_sets = sorted({m.qualifications for m in measures if m.kind == QUALIFIED})
+    category_sets = sorted({m.category_ids for m in measures if m.kind == TRAINED and m.category_ids})
+
+    qs = Staff.objects.using(db).filter(civil_servant()).filter(
+        # Nobody who left by the first date or joined after the last can count on any of them.
+        Q(left_on__isnull=True) | Q(left_on__gt=days[0]), Q(joined_on__isnull=True) | Q(joined_on__lte=days[-1]),
+    )
+    if within_path is not None:
+        qs = qs.filter(agency__path__startswith=within_path)
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=list(agency_ids))
+    # The parts of a group, each a whole number below its radix.
+    parts: dict[str, tuple[object, int]] = {
+        "joined": (Bucket("joined_on", days, when_null=0), n + 1),
+        "left": (Bucket("left_on", days, when_null=n), n + 1),
+    }
+    for flag in flags:
+        parts[flag] = (_as_int(flagged(flag)), 2)
+    for number, qualifications in enumerate(qualification_sets):
+        parts[f"q{number}"] = (_as_int(holds_qualification(qualifications)), 2)
+    for number, category_ids in enumerate(category_sets):
+        if basis.counts_every_category(category_ids):
+            # Everyone's first pass in any category: one row per person, joined rather than looked up.
+            qs = qs.annotate(first_any=FilteredRelation(
+                "first_passes_any", condition=Q(first_passes_any__cutoff_id=basis.cutoff_id)))
+            bucket = Bucket("first_any__first_on", days, when_null=n)
+        else:
+            bucket = _first_qualified_bucket(category_ids, basis, days)
+        # Only the people a measure of these categories looks at (dedicated IT staff, leaders: a tenth
+        # of a roster) need their passes looked up; the others wait in the last bucket.
+        measure_flags = {m.flag for m in measures if m.kind == TRAINED and m.category_ids == category_ids}
+        if "" not in measure_flags:
+            looked_at = Q()
+            for flag in sorted(measure_flags):
+                looked_at |= flagged(flag)
+            bucket = Case(When(looked_at, then=bucket), default=Value(n), output_field=IntegerField())
+        parts[f"f{number}"] = (bucket, n + 1)
+
+    at = {name: i for i, name in enumerate(parts)}
+    radices = [radix for _expression, radix in parts.values()]
+    packing = packs(radices)
+    expressions = list(parts.values())
+    keys = {f"key{i}": Packed([expressions[p] for p in positions]) for i, positions in enumerate(packing)}
+    groups = qs.annotate(**keys).order_by().values("agency_id", *keys).annotate(people=Count("id"))
+    groups = groups.values_list("agency_id", *keys, "people")
+    sql, params = groups.query.sql_with_params()
+    return _GroupingQuery(sql=sql, params=tuple(params), at=MappingProxyType(at),
+                          packing=tuple(tuple(positions) for positions in packing), radices=tuple(radices),
+                          qualification_sets=tuple(qualification_sets), category_sets=tuple(category_sets))
 
 
 class _MeasurePlan(NamedTuple):

@@ -72,7 +72,7 @@ def packs(radices: Sequence[int]) -> list[list[int]]:
     return packs
 
 
-def unpack(values: Sequence[int], packs: list[list[int]], radices: Sequence[int]) -> list[int]:
+def unpack(values: Sequence[int], packs: Sequence[Sequence[int]], radices: Sequence[int]) -> list[int]:
     """The parts `Packed` wrote into `values` (one number per pack), in their order."""
     parts = [0] * len(radices)
     for value, positions in zip(values, packs, strict=True):

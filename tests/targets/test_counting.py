@@ -145,7 +145,7 @@ def test_the_reason_column_is_on_the_page_and_in_the_download(client, leader, pr
 def test_a_group_key_split_over_several_numbers_counts_the_same(province, monkeypatch):
     """The group's parts are packed into as few numbers as a bigint holds; however many it takes, the
     figures are the same (a limit of 8 puts nearly every part in a number of its own)."""
-    from targets import expressions
+    from targets import counting, expressions
     from targets.attainment import compute_attainment
 
     day = datetime.date(2020, 6, 30)
@@ -153,6 +153,45 @@ def test_a_group_key_split_over_several_numbers_counts_the_same(province, monkey
     assert expressions.packs([13, 13, 2, 2, 13]) == [[0, 1, 2, 3, 4]]
     monkeypatch.setattr(expressions, "PACKED_LIMIT", 8)
     assert expressions.packs([13, 13, 2, 2, 13]) == [[0], [1], [2, 3], [4]]
+    real = counting._grouping_query
+    real.cache_clear()  # the query kept for these arguments packs under the old limit
+    built = []
+    monkeypatch.setattr(counting, "_grouping_query", lambda *args: built.append(real(*args)) or built[-1])
     split = compute_attainment(as_of=day, trend=True)
+    real.cache_clear()  # correct as kept, but later tests should read the usual packing
+    assert max(len(query.packing) for query in built) > 1
     assert split == whole
     assert [i.province.numerator for i in split.indicators if i.province] != [0] * len(split.indicators)
+
+
+
+def test_the_counting_query_is_built_once_per_distinct_scope(province):
+    """The grouped query is kept per process by its arguments (targets.counting._grouping_query): asked
+    again it is not built again, yet each scope and set of dates gets the figures a freshly built query
+    gives, on the data as it is now."""
+    from targets.attainment import compute_attainment
+    from targets.counting import _grouping_query
+
+    day = datetime.date(2020, 6, 30)
+    asked = [{"as_of": day, "trend": True}, {"as_of": day, "within": province.district_a},
+             {"as_of": day, "within": province.district_b}, {"as_of": day}]
+
+    def built_afresh(arguments):
+        _grouping_query.cache_clear()
+        return compute_attainment(**arguments)
+
+    expected = [built_afresh(arguments) for arguments in asked]
+    assert expected[1] != expected[2]
+    _grouping_query.cache_clear()
+    for arguments, result in list(zip(asked, expected, strict=True)) * 2:
+        assert compute_attainment(**arguments) == result
+    assert _grouping_query.cache_info().misses == len(asked)
+
+    trained = expected[0].indicator("staff-prov-district")
+    newcomer = make_staff(agency=province.department)
+    took(newcomer, datetime.date(2019, 1, 1))
+    refresh_first_passes(staff_ids=[newcomer.pk])
+    again = compute_attainment(**asked[0]).indicator(trained.code)
+    assert (again.province.numerator, again.province.denominator) == (
+        trained.province.numerator + 1, trained.province.denominator + 1)
+    assert _grouping_query.cache_info().misses == len(asked)
