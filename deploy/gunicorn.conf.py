@@ -13,8 +13,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # works, mostly on the CPU. One per core: PostgreSQL, on the same machine, works on a core while
 # that core's worker waits for it, and a third worker only makes the others take turns
 # (bench/run_load.sh on 2 cores, 60 s, 3/12/2026: 2 workers 112.6-119.9 req/s with p99 243-260 ms,
-# 3 workers 106.0-108.9 with p99 287-293 ms; earlier, 5 and 8 workers served fewer still).
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+# 3 workers 106.0-110.8 with p99 276-293 ms; earlier, 5 and 8 workers served fewer still).
+# Never fewer than two, so that one long request (a large download) does not hold up everyone.
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 
