@@ -477,8 +477,8 @@ class _GroupingQuery(NamedTuple):
 def _grouping_query(measures: tuple[Measure, ...], days: tuple[datetime.date, ...], basis: CountingBasis,
                     within_path: str | None, agency_ids: tuple[int, ...] | None, db: str) -> _GroupingQuery:
     """The grouped query of staff_counts, a pure function of its arguments, so kept per process: building
-    and compiling its dozens of CASE branches costs about 4 ms, more than PostgreSQL takes to count a
-    branch after a save."""
+    and compiling its dozens of CASE branches takes about 4 ms of CPU, where PostgreSQL counts a
+    district of the demo province again after a save in 3 ms."""
     n = len(days)
     flags = sorted({m.flag for m in measures if m.flag})
     qualification_sets = sorted({m.qualifications for m in measures if m.kind == QUALIFIED})

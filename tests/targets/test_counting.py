@@ -164,7 +164,6 @@ def test_a_group_key_split_over_several_numbers_counts_the_same(province, monkey
     assert [i.province.numerator for i in split.indicators if i.province] != [0] * len(split.indicators)
 
 
-
 def test_the_counting_query_is_built_once_per_distinct_scope(province):
     """The grouped query is kept per process by its arguments (targets.counting._grouping_query): asked
     again it is not built again, yet each scope and set of dates gets the figures a freshly built query
