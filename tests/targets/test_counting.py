@@ -194,3 +194,20 @@ def test_the_counting_query_is_built_once_per_distinct_scope(province):
     assert (again.province.numerator, again.province.denominator) == (
         trained.province.numerator + 1, trained.province.denominator + 1)
     assert _grouping_query.cache_info().misses == len(asked)
+
+
+def test_the_person_queries_are_built_once_for_everyone(province):
+    """The person page's queries are built for a stand-in and kept (targets.counting._standings_query,
+    _reasons_query): each person of the province reuses them, and still gets their own standing."""
+    from targets.counting import _reasons_query, _standings_query
+
+    day = datetime.date(2020, 6, 30)
+    _standings_query.cache_clear()
+    _reasons_query.cache_clear()
+    people = list(province.people.values())
+    first = {person.pk: _standings(person, day) for person in people}
+    built = _standings_query.cache_info().misses, _reasons_query.cache_info().misses
+    assert built[0] <= 2  # a person in a key agency's same-level subtree, and one outside any
+    assert {person.pk: _standings(person, day) for person in reversed(people)} == first
+    assert (_standings_query.cache_info().misses, _reasons_query.cache_info().misses) == built
+    assert first[province.people["trained"].pk] != first[province.people["never"].pk]
