@@ -675,22 +675,40 @@ class _PersonQuery(NamedTuple):
     sql: str
     params: tuple
     columns: tuple[str, ...]
+    db: str
 
     @classmethod
-    def of(cls, qs: QuerySet) -> _PersonQuery:
+    def of(cls, annotations: dict, db: str) -> _PersonQuery:
+        """The stand-in's row with these annotations as its columns."""
+        qs = Staff.objects.using(db).filter(pk=STAND_IN_STAFF).annotate(**annotations).values(*annotations)
         sql, params = qs.query.sql_with_params()
-        return cls(sql=sql, params=tuple(params), columns=tuple(qs.query.annotation_select))
+        return cls(sql=sql, params=tuple(params), columns=tuple(qs.query.annotation_select), db=db)
 
     def run(self, staff: Staff) -> dict[str, object]:
         """The query's one row for `staff`, by column name."""
         params = [staff.pk if p == STAND_IN_STAFF else staff.agency_id if p == STAND_IN_AGENCY else p
                   for p in self.params]
-        with connections[Staff.objects.db].cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:
             raise Staff.DoesNotExist
         return dict(zip(self.columns, row, strict=True))
+
+
+class _SharedColumns:
+    """A one-person query's annotations, one per rule: indicators sharing a rule (and its categories)
+    share its column, so each expression is evaluated once."""
+
+    def __init__(self, **annotations):
+        self.annotations = dict(annotations)
+        self._names: dict[tuple, str] = {}
+
+    def name(self, prefix: str, rule_key: tuple, build) -> str:
+        if rule_key not in self._names:
+            self._names[rule_key] = f"{prefix}{len(self._names)}"
+            self.annotations[self._names[rule_key]] = build()
+        return self._names[rule_key]
 
 
 def _as_bool(q: Q) -> ExpressionWrapper:
@@ -703,43 +721,28 @@ def _standings_query(definitions: tuple[IndicatorDefinition, ...], on: datetime.
     """Whether the stand-in is active, and for each definition the columns saying whether they are in its
     population and whether they count."""
     members = [STAND_IN_AGENCY] if in_key_agency else []
-    annotations = {"active": _as_bool(active_on(on))}
-    shared: dict[tuple, str] = {}
-
-    def named(prefix: str, rule_key: tuple, build) -> str:
-        if rule_key not in shared:
-            shared[rule_key] = f"{prefix}{len(shared)}"
-            annotations[shared[rule_key]] = build()
-        return shared[rule_key]
-
+    columns = _SharedColumns(active=_as_bool(active_on(on)))
     names = []
     for definition in definitions:
         if definition.counts_people:
-            in_population = named("in", ("population", definition.staff_flag, definition.levels,
-                                         definition.key_agencies_only),
-                                  lambda d=definition: _as_bool(population(d, members)))
+            in_population = columns.name("in", ("population", definition.staff_flag, definition.levels,
+                                                definition.key_agencies_only),
+                                         lambda d=definition: _as_bool(population(d, members)))
         else:
-            in_population = named("in", ("key agency",), lambda: _as_bool(
+            in_population = columns.name("in", ("key agency",), lambda: _as_bool(
                 civil_servant() & Q(pk__in=[STAND_IN_STAFF] if in_key_agency else [])))
-        counted = named("counted", ("counted", definition.rule, definition.qualifications, definition.category_ids),
-                        lambda d=definition: _as_bool(counted_by(d, on, basis)))
+        counted = columns.name("counted", ("counted", definition.rule, definition.qualifications,
+                                           definition.category_ids),
+                               lambda d=definition: _as_bool(counted_by(d, on, basis)))
         names.append((in_population, counted))
-    person = Staff.objects.using(db).filter(pk=STAND_IN_STAFF)
-    return _PersonQuery.of(person.annotate(**annotations).values(*annotations)), tuple(names)
+    return _PersonQuery.of(columns.annotations, db), tuple(names)
 
 
 @lru_cache(maxsize=256)
 def _reasons_query(definitions: tuple[IndicatorDefinition, ...], on: datetime.date, basis: CountingBasis,
                    db: str) -> tuple[_PersonQuery, tuple[str, ...]]:
-    """For each definition, the column with the stand-in's Reason (definitions sharing a rule and
-    categories share it)."""
-    reasons: dict[str, Case] = {}
-    shared: dict[tuple, str] = {}
-    for definition in definitions:
-        rule_key = (definition.rule, definition.category_ids)
-        if rule_key not in shared:
-            shared[rule_key] = f"reason{len(shared)}"
-            reasons[shared[rule_key]] = _reason(definition, on, basis)
-    person = Staff.objects.using(db).filter(pk=STAND_IN_STAFF)
-    names = tuple(shared[(d.rule, d.category_ids)] for d in definitions)
-    return _PersonQuery.of(person.annotate(**reasons).values(*reasons)), names
+    """For each definition, the column with the stand-in's Reason."""
+    columns = _SharedColumns()
+    names = tuple(columns.name("reason", (d.rule, d.category_ids), lambda d=d: _reason(d, on, basis))
+                  for d in definitions)
+    return _PersonQuery.of(columns.annotations, db), names
