@@ -46,11 +46,12 @@ RESULTS_PER_PAGE = 100
 @login_required
 def course_list(request):
     user = request.user
-    visible = Course.objects.visible_to(user)
+    visible = Course.objects.visible_to(user, attended_read_now=True)
+    years_and_organisers = visible.order_by("organiser").values_list("start_date__year", "organiser").distinct()
     form = CourseFilterForm(
         request.GET or None,
-        years=sorted({day.year for day in visible.dates("start_date", "year")}, reverse=True),
-        organisers=list(visible.exclude(organiser="").order_by("organiser").values_list("organiser", flat=True).distinct()),
+        years=sorted({year for year, _organiser in years_and_organisers}, reverse=True),
+        organisers=list(dict.fromkeys(organiser for _year, organiser in years_and_organisers if organiser)),
     )
     qs = visible.select_related("category", "agency")
     if request.GET.get("sort", "").removeprefix("-") == "participants":

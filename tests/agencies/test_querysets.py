@@ -76,6 +76,15 @@ def test_officers_see_courses_their_staff_attend_but_change_only_their_own(rows,
     assert not can_edit_course(district_officer, elsewhere)
 
 
+@pytest.mark.parametrize("persona", ["national_admin", "leader", "district_officer", "province_officer", "outsider"])
+def test_courses_read_with_their_attendance_at_once_are_the_same_courses(request, rows, persona):
+    user = request.getfixturevalue(persona)
+    make_record(staff=rows["a"][Staff], course=rows["b"][Course])
+    make_course(agency=None)
+    assert (set(Course.objects.visible_to(user, attended_read_now=True))
+            == set(Course.objects.visible_to(user)))
+
+
 def test_a_province_wide_course_is_the_administrators_alone(tree, national_admin, province_officer):
     course = make_course(agency=None)
     assert can_edit_course(national_admin, course) and not can_edit_course(province_officer, course)

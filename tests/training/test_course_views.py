@@ -209,6 +209,22 @@ def _add_courses(tree, n):
         make_record(course=course, staff=make_staff(agency=tree.commune_a1))
 
 
+def test_an_officer_filters_by_the_years_and_organisers_of_the_courses_they_see(client, district_officer, tree):
+    dated = {"start_date": datetime.date(2019, 5, 6), "end_date": datetime.date(2019, 5, 8)}
+    make_course(code="KH-OWN", agency=tree.district_a, organiser="Phòng Nội vụ")
+    make_course(code="KH-OWN-2", agency=tree.commune_a1, organiser="")
+    attended = make_course(code="KH-THEIRS", agency=tree.district_b, organiser="UBND huyện B", **dated)
+    make_record(course=attended, staff=make_staff(agency=tree.commune_a1))
+    make_course(code="KH-UNSEEN", agency=tree.district_b, organiser="Trường Chính trị",
+                start_date=datetime.date(2017, 1, 2), end_date=datetime.date(2017, 1, 3))
+    client.force_login(district_officer)
+    form = client.get(reverse("training:course-list")).context["form"]
+    organisers = [value for value, _label in form.fields["organiser"].choices[1:]]  # after "All organisers"
+    years = [value for value, _label in form.fields["year"].choices[1:]]
+    assert organisers == ["Phòng Nội vụ", "UBND huyện B"]
+    assert years == [2019, 2018]  # KH-OWN starts in 2018
+
+
 @pytest.mark.parametrize("persona", ["district_officer", "leader"])
 def test_course_list_query_count_does_not_grow_with_rows(client, request, tree, persona):
     client.force_login(request.getfixturevalue(persona))
