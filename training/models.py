@@ -51,6 +51,11 @@ class TrainingRecordQuerySet(ScopedQuerySet):
         return self.filter(completed_on__gte=start, completed_on__lte=end)
 
 
+# Past this many courses a list of ids costs more to send with each query than looking them up in it
+# (and SQLite takes at most 32,766 parameters in a statement).
+ATTENDED_IDS_LIMIT = 5000
+
+
 class CourseQuerySet(ScopedQuerySet):
     # Changing a course is its managing agency's business: a course with none (a province-wide
     # import) matches no officer's prefix, so only administrators change it.
@@ -60,15 +65,18 @@ class CourseQuerySet(ScopedQuerySet):
         """Courses an officer's subtree organises, or that any of its staff attend; everything for the others.
 
         With `attended_read_now`, the courses its staff attend are read at once, in one query, into a
-        list of ids: for a list page, which filters, counts and pages these courses in several queries,
-        each of which would otherwise look them up again through every record of the subtree's staff.
+        list of ids (up to ATTENDED_IDS_LIMIT of them): for a list page, which filters, counts and pages
+        these courses in several queries, each of which would otherwise look them up again through every
+        record of the subtree's staff.
         """
         prefix = scope_path(user)
         if prefix is None or prefix == EVERYTHING:
             return self._within(prefix)
         attended = TrainingRecord.objects.filter(staff__agency__path__startswith=prefix).values("course_id")
         if attended_read_now:
-            attended = list(attended.order_by().distinct().values_list("course_id", flat=True))
+            ids = list(attended.order_by().distinct().values_list("course_id", flat=True)[:ATTENDED_IDS_LIMIT + 1])
+            if len(ids) <= ATTENDED_IDS_LIMIT:
+                attended = ids
         return self.filter(Q(agency__path__startswith=prefix) | Q(pk__in=attended))
 
 

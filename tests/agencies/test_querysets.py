@@ -2,6 +2,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+import training.models
 from agencies.access import breadcrumb, can_edit_agency_data
 from agencies.models import Agency, Staff, User
 from agencies.querysets import CHANGE, EVERYTHING, in_scope, scope_path
@@ -76,13 +77,17 @@ def test_officers_see_courses_their_staff_attend_but_change_only_their_own(rows,
     assert not can_edit_course(district_officer, elsewhere)
 
 
+@pytest.mark.parametrize("limit", [5000, 0])  # 0: more attended courses than the limit, looked up in each query
 @pytest.mark.parametrize("persona", ["national_admin", "leader", "district_officer", "province_officer", "outsider"])
-def test_courses_read_with_their_attendance_at_once_are_the_same_courses(request, rows, persona):
+def test_courses_read_with_their_attendance_at_once_are_the_same_courses(request, monkeypatch, rows, persona, limit):
+    monkeypatch.setattr(training.models, "ATTENDED_IDS_LIMIT", limit)
     user = request.getfixturevalue(persona)
     make_record(staff=rows["a"][Staff], course=rows["b"][Course])
     make_course(agency=None)
-    assert (set(Course.objects.visible_to(user, attended_read_now=True))
-            == set(Course.objects.visible_to(user)))
+    read_now = Course.objects.visible_to(user, attended_read_now=True)
+    assert set(read_now) == set(Course.objects.visible_to(user))
+    if persona == "district_officer":  # the one who attends a course elsewhere: ids, or the lookup past the limit
+        assert ("IN (SELECT" in str(read_now.query)) == (limit == 0)
 
 
 def test_a_province_wide_course_is_the_administrators_alone(tree, national_admin, province_officer):
