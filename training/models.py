@@ -51,8 +51,8 @@ class TrainingRecordQuerySet(ScopedQuerySet):
         return self.filter(completed_on__gte=start, completed_on__lte=end)
 
 
-# Past this many courses a list of ids costs more to send with each query than looking them up in it
-# (and SQLite takes at most 32,766 parameters in a statement).
+# The attended courses' ids go into each of a list page's queries; past this many the lookup stays in
+# them instead, so that a statement never grows without bound (SQLite takes at most 32,766 parameters).
 ATTENDED_IDS_LIMIT = 5000
 
 

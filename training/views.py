@@ -47,7 +47,7 @@ RESULTS_PER_PAGE = 100
 def course_list(request):
     user = request.user
     visible = Course.objects.visible_to(user, attended_read_now=True)
-    years_and_organisers = visible.order_by("organiser").values_list("start_date__year", "organiser").distinct()
+    years_and_organisers = list(visible.order_by("organiser").values_list("start_date__year", "organiser").distinct())
     form = CourseFilterForm(
         request.GET or None,
         years=sorted({year for year, _organiser in years_and_organisers}, reverse=True),
